@@ -37,6 +37,14 @@ impl<const MAX: usize> Tpm2b<MAX> {
     }
 }
 
+/// Wraps bytes the caller knows fit (digests, generated values).
+impl<const MAX: usize> From<Vec<u8>> for Tpm2b<MAX> {
+    fn from(v: Vec<u8>) -> Self {
+        debug_assert!(v.len() <= MAX);
+        Tpm2b(v)
+    }
+}
+
 impl<const MAX: usize> std::fmt::Debug for Tpm2b<MAX> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Tpm2b(")?;

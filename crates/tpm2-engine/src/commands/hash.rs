@@ -1,0 +1,187 @@
+//! TPM2_Hash and hash/event sequences (Part 3, §15.4 and §17).
+
+use crate::dispatch::handles::hierarchy_of;
+use crate::dispatch::Command;
+use crate::state::{HashState, Hierarchy, SequenceKind, SequenceObject, TransientObject};
+use crate::Tpm;
+use tpm2_crypto::{hmac, Hasher};
+use tpm2_types::constants::{ht, rh, st, TPM_GENERATED_VALUE};
+use tpm2_types::structures::{TpmlDigestValues, TpmtHa, TpmtTicket};
+use tpm2_types::{HashAlg, OptHashAlg, Rc, Reader, Tpm2bAuth, Tpm2bDigest, Tpm2bMaxBuffer};
+
+/// `TPMI_RH_HIERARCHY+` as a parameter; a disabled hierarchy is `TPM_RC_HIERARCHY`.
+fn read_hierarchy(tpm: &Tpm, r: &mut Reader<'_>) -> Result<u32, Rc> {
+    let h = r.u32()?;
+    let hier = match h {
+        rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL => hierarchy_of(h),
+        _ => None,
+    }
+    .ok_or(Rc::VALUE)?;
+    if !tpm.hierarchy_enabled(hier) {
+        return Err(Rc::HIERARCHY);
+    }
+    Ok(h)
+}
+
+impl Tpm {
+    /// The proof value of a hierarchy (Part 1, §14.4).
+    pub(crate) fn hierarchy_proof(&self, h: u32) -> &[u8] {
+        match hierarchy_of(h) {
+            Some(Hierarchy::Platform) => self.perm.ph_proof.as_slice(),
+            Some(Hierarchy::Owner) => self.perm.sh_proof.as_slice(),
+            Some(Hierarchy::Endorsement) => self.perm.eh_proof.as_slice(),
+            _ => self.vol.state_reset.null_proof.as_slice(),
+        }
+    }
+
+    /// A hash-check ticket (Part 2, §10.7.6): `HMAC(proof, TPM_ST_HASHCHECK || digest)` with
+    /// the context integrity hash; the NULL ticket for the NULL hierarchy or for data that
+    /// starts with `TPM_GENERATED_VALUE`.
+    fn hashcheck_ticket(&self, hierarchy: u32, digest: &[u8], generated: bool) -> TpmtTicket {
+        if hierarchy == rh::NULL || generated {
+            return TpmtTicket::null(st::HASHCHECK);
+        }
+        let proof = self.hierarchy_proof(hierarchy);
+        let mac = hmac(HashAlg::Sha512, proof, &[&st::HASHCHECK.to_be_bytes(), digest]);
+        TpmtTicket {
+            tag: st::HASHCHECK,
+            hierarchy,
+            digest: Tpm2bDigest::from(mac),
+        }
+    }
+
+    /// Puts an object in a free transient slot; `TPM_RC_OBJECT_MEMORY` when all are used.
+    pub(crate) fn load_transient(&mut self, obj: TransientObject) -> Result<u32, Rc> {
+        let max = crate::commands::capability::MAX_LOADED_OBJECTS as u32;
+        let h = (0..max)
+            .map(|i| (ht::TRANSIENT as u32) << 24 | i)
+            .find(|h| !self.vol.objects.contains_key(h))
+            .ok_or(Rc::OBJECT_MEMORY)?;
+        self.vol.objects.insert(h, obj);
+        Ok(h)
+    }
+
+    /// The sequence object behind a handle; `TPM_RC_MODE` for any other object.
+    fn sequence_mut(&mut self, h: u32, handle_no: usize) -> Result<&mut SequenceObject, Rc> {
+        match self.vol.objects.get_mut(&h) {
+            Some(TransientObject::Sequence(s)) => Ok(s),
+            None => Err(Rc::HANDLE.handle(handle_no)),
+        }
+    }
+}
+
+fn starts_generated(data: &[u8]) -> bool {
+    data.len() >= 4 && data[..4] == TPM_GENERATED_VALUE.to_be_bytes()
+}
+
+pub fn hash(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let data: Tpm2bMaxBuffer = c.params.read()?;
+    let alg: HashAlg = c.params.read()?;
+    let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
+    c.params.end()?;
+    let d = tpm2_crypto::digest(alg, &[data.as_slice()]);
+    let ticket = tpm.hashcheck_ticket(hierarchy, &d, starts_generated(data.as_slice()));
+    c.put(&Tpm2bDigest::from(d));
+    c.put(&ticket);
+    Ok(())
+}
+
+pub fn hash_sequence_start(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let auth: Tpm2bAuth = c.params.read()?;
+    let alg: OptHashAlg = c.params.read()?;
+    c.params.end()?;
+    let (kind, algs) = match alg.0 {
+        Some(a) => (SequenceKind::Hash, vec![a]),
+        None => (SequenceKind::Event, HashAlg::ALL.to_vec()),
+    };
+    let seq = SequenceObject {
+        kind,
+        auth: crate::state::Secret(crate::dispatch::auth::trim_zeros(auth.as_slice()).to_vec()),
+        hashes: algs
+            .iter()
+            .map(|&a| HashState {
+                alg: a,
+                state: Hasher::new(a).export_state(),
+            })
+            .collect(),
+        first_bytes: Vec::new(),
+    };
+    let h = tpm.load_transient(TransientObject::Sequence(seq))?;
+    c.out_handle = Some(h);
+    Ok(())
+}
+
+/// Feeds data into every running hash of a sequence.
+fn absorb(seq: &mut SequenceObject, data: &[u8]) -> Result<(), Rc> {
+    for hs in &mut seq.hashes {
+        let mut h = Hasher::import_state(hs.alg, &hs.state).ok_or(Rc::FAILURE)?;
+        h.update(data);
+        hs.state = h.export_state();
+    }
+    let need = 4usize.saturating_sub(seq.first_bytes.len()).min(data.len());
+    seq.first_bytes.extend_from_slice(&data[..need]);
+    Ok(())
+}
+
+fn finish(seq: &SequenceObject) -> Result<Vec<TpmtHa>, Rc> {
+    seq.hashes
+        .iter()
+        .map(|hs| {
+            let h = Hasher::import_state(hs.alg, &hs.state).ok_or(Rc::FAILURE)?;
+            Ok(TpmtHa {
+                hash: hs.alg,
+                digest: h.finish(),
+            })
+        })
+        .collect()
+}
+
+pub fn sequence_update(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let data: Tpm2bMaxBuffer = c.params.read()?;
+    c.params.end()?;
+    let seq = tpm.sequence_mut(c.handle(0), 1)?;
+    absorb(seq, data.as_slice())
+}
+
+pub fn sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let data: Tpm2bMaxBuffer = c.params.read()?;
+    let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
+    c.params.end()?;
+    let h = c.handle(0);
+    let seq = tpm.sequence_mut(h, 1)?;
+    if seq.kind != SequenceKind::Hash {
+        return Err(Rc::MODE.handle(1));
+    }
+    absorb(seq, data.as_slice())?;
+    let generated = starts_generated(&seq.first_bytes);
+    let digest = finish(seq)?.remove(0).digest;
+    tpm.vol.objects.remove(&h);
+    let ticket = tpm.hashcheck_ticket(hierarchy, &digest, generated);
+    c.put(&Tpm2bDigest::from(digest));
+    c.put(&ticket);
+    Ok(())
+}
+
+pub fn event_sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let data: Tpm2bMaxBuffer = c.params.read()?;
+    c.params.end()?;
+    let pcr = (c.handle(0) != rh::NULL).then_some(c.handle(0) as usize);
+    let h = c.handle(1);
+    if let Some(p) = pcr {
+        tpm.check_extend_locality(p, c.locality)?;
+    }
+    let seq = tpm.sequence_mut(h, 2)?;
+    if seq.kind != SequenceKind::Event {
+        return Err(Rc::MODE.handle(2));
+    }
+    absorb(seq, data.as_slice())?;
+    let digests = finish(seq)?;
+    tpm.vol.objects.remove(&h);
+    if let Some(p) = pcr {
+        for d in &digests {
+            tpm.pcr_extend(p, d);
+        }
+    }
+    c.put(&TpmlDigestValues(digests));
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Command handlers, one module per Part 3 family. A handler reads its parameters (all of
+//! them, then `end()`), validates, acts, and writes its response parameters.
+
+pub mod capability;
+pub mod context;
+pub mod hash;
+pub mod nv_limits;
+pub mod pcr;
+pub mod random;
+pub mod startup;
+pub mod testing;

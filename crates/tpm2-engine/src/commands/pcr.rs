@@ -1,0 +1,204 @@
+//! PCR commands (Part 3, §22): Extend, Event, Read, Reset, Allocate, SetAuthValue,
+//! SetAuthPolicy — with the PC Client locality rules and `pcrUpdateCounter`.
+
+use crate::dispatch::Command;
+use crate::pcr::pc_client;
+use crate::state::{PolicyDigest, Secret};
+use crate::Tpm;
+use tpm2_crypto::digest;
+use tpm2_types::constants::rh;
+use tpm2_types::structures::{
+    PcrBitmap, TpmlDigest, TpmlDigestValues, TpmlPcrSelection, TpmsPcrSelection, TpmtHa,
+    IMPLEMENTATION_PCR,
+};
+use tpm2_types::{HashAlg, OptHashAlg, Rc, Tpm2bAuth, Tpm2bDigest, Tpm2bEvent};
+
+impl Tpm {
+    /// Whether the current locality may extend `pcr` (PC Client PCR attributes).
+    pub(crate) fn check_extend_locality(&self, pcr: usize, locality: u8) -> Result<(), Rc> {
+        match pc_client::EXTEND.get(locality as usize) {
+            Some(b) if b.is_set(pcr) => Ok(()),
+            _ => Err(Rc::LOCALITY),
+        }
+    }
+
+    /// Extends one digest into one PCR; `pcrUpdateCounter` advances once per bank extended
+    /// unless the PCR is in the no-increment set.
+    pub(crate) fn pcr_extend(&mut self, pcr: usize, ha: &TpmtHa) {
+        if self.vol.pcrs.is_allocated(ha.hash, pcr) {
+            self.vol.pcrs.extend(ha.hash, pcr, &ha.digest);
+            self.pcr_changed(pcr);
+        }
+    }
+
+    pub(crate) fn pcr_changed(&mut self, pcr: usize) {
+        if !pc_client::NO_INCREMENT.is_set(pcr) {
+            let c = &mut self.vol.state_reset.pcr_update_counter;
+            *c = c.wrapping_add(1);
+        }
+    }
+
+    /// Event digests of `data` in every implemented hash, extended into `pcr` if given.
+    pub(crate) fn pcr_event(&mut self, pcr: Option<usize>, data: &[u8]) -> TpmlDigestValues {
+        let digests: Vec<TpmtHa> = HashAlg::ALL
+            .iter()
+            .map(|&hash| TpmtHa {
+                hash,
+                digest: digest(hash, &[data]),
+            })
+            .collect();
+        if let Some(p) = pcr {
+            for d in &digests {
+                self.pcr_extend(p, d);
+            }
+        }
+        TpmlDigestValues(digests)
+    }
+}
+
+/// The PCR a `TPMI_DH_PCR+` handle names, `None` for `TPM_RH_NULL`.
+fn pcr_of(h: u32) -> Option<usize> {
+    (h != rh::NULL).then_some(h as usize)
+}
+
+pub fn extend(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let digests: TpmlDigestValues = c.params.read()?;
+    c.params.end()?;
+    let Some(pcr) = pcr_of(c.handle(0)) else {
+        return Ok(());
+    };
+    tpm.check_extend_locality(pcr, c.locality)?;
+    for d in &digests.0 {
+        tpm.pcr_extend(pcr, d);
+    }
+    Ok(())
+}
+
+pub fn event(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let data: Tpm2bEvent = c.params.read()?;
+    c.params.end()?;
+    let pcr = pcr_of(c.handle(0));
+    if let Some(p) = pcr {
+        tpm.check_extend_locality(p, c.locality)?;
+    }
+    let out = tpm.pcr_event(pcr, data.as_slice());
+    c.put(&out);
+    Ok(())
+}
+
+/// TPM2_PCR_Read: at most 8 digests; the returned selection names exactly the PCRs whose
+/// values are returned (Part 3, §22.4).
+pub fn read(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let sel: TpmlPcrSelection = c.params.read()?;
+    c.params.end()?;
+    let mut values = Vec::new();
+    let mut out = Vec::with_capacity(sel.0.len());
+    for s in &sel.0 {
+        let mut got = PcrBitmap::default();
+        for pcr in s.select.iter() {
+            if values.len() >= TpmlDigest::MAX {
+                break;
+            }
+            if let Some(v) = tpm.vol.pcrs.value(s.hash, pcr) {
+                values.push(Tpm2bDigest::from(v.to_vec()));
+                got.set(pcr);
+            }
+        }
+        out.push(TpmsPcrSelection {
+            hash: s.hash,
+            select: got,
+        });
+    }
+    c.put(&tpm.vol.state_reset.pcr_update_counter);
+    c.put(&TpmlPcrSelection(out));
+    c.put(&TpmlDigest(values));
+    Ok(())
+}
+
+pub fn reset(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    c.params.end()?;
+    let pcr = c.handle(0) as usize;
+    match pc_client::RESET.get(c.locality as usize) {
+        Some(b) if b.is_set(pcr) => {}
+        _ => return Err(Rc::LOCALITY),
+    }
+    tpm.vol.pcrs.zero(pcr);
+    tpm.pcr_changed(pcr);
+    Ok(())
+}
+
+/// TPM2_PCR_Allocate (Part 3, §22.5): the new allocation is stored now and used from the
+/// next TPM Reset. A bank is allocated whole or not at all (PC Client), else `TPM_RC_PCR`.
+pub fn allocate(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let req: TpmlPcrSelection = c.params.read()?;
+    c.params.end()?;
+    let mut alloc = tpm.perm.pcr_allocated.clone();
+    for s in &req.0 {
+        if !s.select.is_empty() && s.select != PcrBitmap::ALL {
+            return Err(Rc::PCR);
+        }
+        match alloc.iter_mut().find(|a| a.hash == s.hash) {
+            Some(a) => a.select = s.select,
+            None => alloc.push(*s),
+        }
+    }
+    alloc.sort_by_key(|a| a.hash);
+    let size_needed: usize = alloc
+        .iter()
+        .map(|a| a.select.iter().count() * a.hash.digest_size())
+        .sum();
+    let size_available: usize = HashAlg::ALL
+        .iter()
+        .map(|h| h.digest_size() * IMPLEMENTATION_PCR)
+        .sum();
+    let success = size_needed <= size_available;
+    if success {
+        tpm.perm_mut().pcr_allocated = alloc;
+        tpm.vol.pcr_reconfigured = true;
+    }
+    c.put(&(success as u8));
+    c.put(&(IMPLEMENTATION_PCR as u32));
+    c.put(&(size_needed as u32));
+    c.put(&(size_available as u32));
+    Ok(())
+}
+
+pub fn set_auth_value(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let auth: Tpm2bAuth = c.params.read()?;
+    c.params.end()?;
+    let pcr = c.handle(0) as usize;
+    if !pc_client::AUTH.is_set(pcr) {
+        return Err(Rc::VALUE.handle(1));
+    }
+    let trimmed = crate::dispatch::auth::trim_zeros(auth.as_slice()).to_vec();
+    tpm.vol.state_clear.pcr_auth = Secret(trimmed);
+    Ok(())
+}
+
+pub fn set_auth_policy(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let policy: Tpm2bDigest = c.params.read()?;
+    let alg: OptHashAlg = c.params.read()?;
+    let pcr: u32 = c.params.read_with(|r| {
+        let h = r.u32()?;
+        if (h as usize) < IMPLEMENTATION_PCR {
+            Ok(h)
+        } else {
+            Err(Rc::VALUE)
+        }
+    })?;
+    c.params.end()?;
+    let pcr = pcr as usize;
+    // The digest size must match the algorithm (Part 3, §22.6).
+    let expected = alg.0.map_or(0, |a| a.digest_size());
+    if policy.len() != expected {
+        return Err(Rc::SIZE.param(1));
+    }
+    if !pc_client::POLICY.is_set(pcr) {
+        return Err(Rc::VALUE.param(3));
+    }
+    tpm.perm_mut().pcr_policy = PolicyDigest {
+        alg: alg.0,
+        digest: policy.0,
+    };
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The authorization layer: parses the session area and checks every authorization before
+//! a handler runs; builds the response session area after it. Handlers never see sessions.
+//!
+//! Password authorizations (`TPM_RS_PW`) are complete here; HMAC and policy sessions hook
+//! into [`SessionKind`] when they arrive.
+
+use crate::Tpm;
+use tpm2_types::constants::{ht, rh, session_attr};
+use tpm2_types::{Codec, Rc, Reader, TpmsAuthCommand, TpmsAuthResponse, Tpm2bAuth, Tpm2bNonce};
+
+/// At most three sessions per command (Part 1, §18.1).
+pub const MAX_SESSIONS: usize = 3;
+/// The smallest session entry: handle, empty nonce, attributes, empty hmac.
+const MIN_SESSION_SIZE: usize = 9;
+
+/// Authorization roles (Part 1, §19.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Admin,
+    Dup,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Password,
+}
+
+/// One parsed session of the command.
+pub struct Session {
+    pub kind: SessionKind,
+    pub auth: TpmsAuthCommand,
+}
+
+/// Parses `authorizationSize` and the sessions it covers. Errors carry the session number.
+pub fn parse_sessions(r: &mut Reader<'_>) -> Result<Vec<Session>, Rc> {
+    let size = r.u32().map_err(|_| Rc::AUTHSIZE)? as usize;
+    if size < MIN_SESSION_SIZE {
+        return Err(Rc::SIZE);
+    }
+    if size > r.left() {
+        return Err(Rc::AUTHSIZE);
+    }
+    let mut area = r.sub(size)?;
+    let mut out = Vec::new();
+    while !area.is_empty() {
+        let n = out.len() + 1;
+        if n > MAX_SESSIONS {
+            return Err(Rc::AUTHSIZE);
+        }
+        let auth = TpmsAuthCommand::read(&mut area).map_err(|e| e.session(n))?;
+        let kind = match auth.session_handle {
+            rh::PW => SessionKind::Password,
+            h if matches!((h >> 24) as u8, ht::HMAC_SESSION | ht::POLICY_SESSION) => {
+                // No HMAC or policy session can be loaded yet.
+                return Err(Rc(Rc::REFERENCE_S0.0 + (n as u32 - 1)));
+            }
+            _ => return Err(Rc::VALUE.session(n)),
+        };
+        if auth.attributes & session_attr::RESERVED != 0 {
+            return Err(Rc::RESERVED_BITS.session(n));
+        }
+        out.push(Session { kind, auth });
+    }
+    Ok(out)
+}
+
+/// Removes trailing zero octets, as the TPM does for authValues and passwords
+/// (Part 1, §19.6.4).
+pub fn trim_zeros(v: &[u8]) -> &[u8] {
+    let end = v.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    &v[..end]
+}
+
+impl Tpm {
+    /// Checks the authorization of handle `h` by session `n` (1-based).
+    pub(crate) fn authorize(&mut self, h: u32, role: Role, s: &Session, n: usize) -> Result<(), Rc> {
+        let _ = role;
+        match s.kind {
+            SessionKind::Password => {
+                // A password session carries no nonce and no audit/encrypt/decrypt use.
+                if !s.auth.nonce.is_empty() {
+                    return Err(Rc::NONCE.session(n));
+                }
+                let forbidden = session_attr::AUDIT
+                    | session_attr::ENCRYPT
+                    | session_attr::DECRYPT
+                    | session_attr::AUDIT_EXCLUSIVE
+                    | session_attr::AUDIT_RESET;
+                if s.auth.attributes & forbidden != 0 {
+                    return Err(Rc::ATTRIBUTES.session(n));
+                }
+                self.check_lockout(h)?;
+                let want = self.entity_auth(h);
+                if tpm2_crypto::ct_eq(trim_zeros(&want), trim_zeros(s.auth.hmac.as_slice())) {
+                    Ok(())
+                } else {
+                    Err(self.auth_failure(h).session(n))
+                }
+            }
+        }
+    }
+
+    /// `TPM_RC_LOCKOUT` when a DA-protected entity is used in lockout, or lockoutAuth while
+    /// it is blocked.
+    fn check_lockout(&mut self, h: u32) -> Result<(), Rc> {
+        self.da_tick();
+        if h == rh::LOCKOUT {
+            if self.perm.da.lockout_auth_blocked {
+                return Err(Rc::LOCKOUT);
+            }
+        } else if self.is_da_protected(h) && self.in_lockout() {
+            return Err(Rc::LOCKOUT);
+        }
+        Ok(())
+    }
+
+    /// Records a failed authorization and returns the code to report: `TPM_RC_AUTH_FAIL`
+    /// for DA-protected entities and lockoutAuth, `TPM_RC_BAD_AUTH` for exempt ones.
+    fn auth_failure(&mut self, h: u32) -> Rc {
+        if h == rh::LOCKOUT {
+            let recovery = self.perm.da.lockout_recovery;
+            self.perm_mut().da.lockout_auth_blocked = true;
+            self.vol.lockout_unblock_at =
+                (recovery != 0).then(|| self.vol.time_ms + recovery as u64 * 1000);
+            Rc::AUTH_FAIL
+        } else if self.is_da_protected(h) {
+            self.da_record_failure();
+            Rc::AUTH_FAIL
+        } else {
+            Rc::BAD_AUTH
+        }
+    }
+}
+
+/// The response session entry for a password session: empty nonce, `continueSession`
+/// set, empty hmac (Part 1, §19.6.6).
+pub fn password_response() -> TpmsAuthResponse {
+    TpmsAuthResponse {
+        nonce: Tpm2bNonce::empty(),
+        attributes: session_attr::CONTINUE_SESSION,
+        hmac: Tpm2bAuth::empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_zeros() {
+        assert_eq!(trim_zeros(b"ab\0\0"), b"ab");
+        assert_eq!(trim_zeros(b"\0\0"), b"");
+        assert_eq!(trim_zeros(b"a\0b"), b"a\0b");
+    }
+}

@@ -1,0 +1,131 @@
+//! The state file format: a small header, a postcard-encoded body, a SHA-256 checksum.
+//!
+//! ```text
+//! "FTPM" | version u16 | kind u8 | reserved u8 | body length u32 | body | SHA-256(all before)
+//! ```
+//! All integers big-endian. A blob that fails any check is refused with a [`StateError`]
+//! that says what is wrong; nothing is guessed or repaired.
+
+use tpm2_crypto::digest;
+use tpm2_types::HashAlg;
+
+pub const MAGIC: &[u8; 4] = b"FTPM";
+/// The current format version. Readers refuse newer versions.
+pub const VERSION: u16 = 1;
+const HEADER: usize = 12;
+const CHECKSUM: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobKind {
+    Permanent = 1,
+    Volatile = 2,
+}
+
+impl BlobKind {
+    fn name(self) -> &'static str {
+        match self {
+            BlobKind::Permanent => "permanent",
+            BlobKind::Volatile => "volatile",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("not a ferrotpm state blob (bad magic)")]
+    BadMagic,
+    #[error("truncated: {0} bytes, the header says {1}")]
+    Truncated(usize, usize),
+    #[error("state format version {0} is newer than this ferrotpm understands ({VERSION})")]
+    UnsupportedVersion(u16),
+    #[error("expected {expected} state, found kind {found}")]
+    WrongKind { expected: &'static str, found: u8 },
+    #[error("checksum mismatch: the state is damaged")]
+    Checksum,
+    #[error("{0} trailing bytes after the checksum")]
+    Trailing(usize),
+    #[error("undecodable body: {0}")]
+    Decode(String),
+    #[error("inconsistent state: {0}")]
+    Invalid(String),
+}
+
+pub fn seal(kind: BlobKind, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + body.len() + CHECKSUM);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_be_bytes());
+    out.push(kind as u8);
+    out.push(0);
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(body);
+    let sum = digest(HashAlg::Sha256, &[&out]);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Checks the envelope and returns the body.
+pub fn open(kind: BlobKind, blob: &[u8]) -> Result<&[u8], StateError> {
+    if blob.len() < 4 || &blob[..4] != MAGIC {
+        return Err(StateError::BadMagic);
+    }
+    if blob.len() < HEADER {
+        return Err(StateError::Truncated(blob.len(), HEADER + CHECKSUM));
+    }
+    let version = u16::from_be_bytes([blob[4], blob[5]]);
+    if version > VERSION || version == 0 {
+        return Err(StateError::UnsupportedVersion(version));
+    }
+    if blob[6] != kind as u8 {
+        return Err(StateError::WrongKind {
+            expected: kind.name(),
+            found: blob[6],
+        });
+    }
+    let len = u32::from_be_bytes([blob[8], blob[9], blob[10], blob[11]]) as usize;
+    let total = HEADER.saturating_add(len).saturating_add(CHECKSUM);
+    if blob.len() < total {
+        return Err(StateError::Truncated(blob.len(), total));
+    }
+    let sum = digest(HashAlg::Sha256, &[&blob[..HEADER + len]]);
+    if !tpm2_crypto::ct_eq(&sum, &blob[HEADER + len..total]) {
+        return Err(StateError::Checksum);
+    }
+    if blob.len() > total {
+        return Err(StateError::Trailing(blob.len() - total));
+    }
+    Ok(&blob[HEADER..HEADER + len])
+}
+
+pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
+    // postcard only fails to serialize types serde cannot express; ours are plain data.
+    let body = postcard::to_allocvec(value).unwrap_or_default();
+    seal(kind, &body)
+}
+
+pub fn decode<T: serde::de::DeserializeOwned>(kind: BlobKind, blob: &[u8]) -> Result<T, StateError> {
+    let body = open(kind, blob)?;
+    postcard::from_bytes(body).map_err(|e| StateError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_damage_is_refused() {
+        let b = seal(BlobKind::Permanent, b"hello state");
+        assert_eq!(open(BlobKind::Permanent, &b).unwrap(), b"hello state");
+        assert!(matches!(open(BlobKind::Volatile, &b), Err(StateError::WrongKind { .. })));
+        for cut in 0..b.len() {
+            assert!(open(BlobKind::Permanent, &b[..cut]).is_err(), "truncated at {cut}");
+        }
+        for i in 0..b.len() {
+            let mut d = b.clone();
+            d[i] ^= 0x01;
+            assert!(open(BlobKind::Permanent, &d).is_err(), "bit flip at {i}");
+        }
+        let mut long = b.clone();
+        long.push(0);
+        assert_eq!(open(BlobKind::Permanent, &long), Err(StateError::Trailing(1)));
+    }
+}

@@ -1,0 +1,107 @@
+//! Volatile state: lost at `_TPM_Init`, partly preserved by `TPM2_Shutdown(STATE)`.
+
+use super::{PolicyDigest, Secret};
+use crate::pcr::PcrBanks;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tpm2_types::HashAlg;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Volatile {
+    /// `TPM2_Startup` has run since `_TPM_Init`.
+    pub started: bool,
+    /// The last `TPM2_Startup` followed an orderly `TPM2_Shutdown` (`TPMA_STARTUP_CLEAR.orderly`).
+    pub orderly_startup: bool,
+    /// `TPM2_PCR_Allocate` succeeded since `_TPM_Init`: the next startup must be a TPM Reset.
+    pub pcr_reconfigured: bool,
+    /// An H-CRTM sequence (`_TPM_Hash_End` before `TPM2_Startup`) set PCR 0.
+    pub hcrtm: bool,
+    /// The locality `TPM2_Startup` came from (sets PCR 0's initial value, PC Client §3.2).
+    pub startup_locality: u8,
+    pub state_clear: StateClear,
+    pub state_reset: StateReset,
+    pub pcrs: PcrBanks,
+    /// Loaded transient objects (sequence objects for now), by handle.
+    pub objects: BTreeMap<u32, TransientObject>,
+    /// A `_TPM_Hash_Start` sequence in progress.
+    pub drtm: Option<Vec<HashState>>,
+    /// `TPMS_TIME_INFO.time`: milliseconds since `_TPM_Init`.
+    pub time_ms: u64,
+    /// Whether the self-test has run since `_TPM_Init`.
+    pub self_tested: bool,
+    /// `time_ms` at which `failedTries` next decrements (DA self-healing).
+    pub da_heal_at: Option<u64>,
+    /// `time_ms` at which a blocked lockoutAuth becomes usable again.
+    pub lockout_unblock_at: Option<u64>,
+    /// `TPM2_ClockRateAdjust` setting, in steps of 1/`CLOCK_NOMINAL` (0 = nominal).
+    pub clock_rate: i32,
+}
+
+/// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StateClear {
+    pub ph_enable: bool,
+    pub sh_enable: bool,
+    pub eh_enable: bool,
+    pub ph_enable_nv: bool,
+    pub platform_auth: Secret,
+    pub platform_policy: PolicyDigest,
+    /// The authValue of the PCR authorization group (PCRs 20–22 share one).
+    pub pcr_auth: Secret,
+}
+
+impl Default for StateClear {
+    fn default() -> Self {
+        StateClear {
+            ph_enable: true,
+            sh_enable: true,
+            eh_enable: true,
+            ph_enable_nv: true,
+            platform_auth: Secret::default(),
+            platform_policy: PolicyDigest::default(),
+            pcr_auth: Secret::default(),
+        }
+    }
+}
+
+/// State cleared by a TPM Reset and kept by TPM Restart and Resume (Part 1, §36.7).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StateReset {
+    pub null_proof: Secret,
+    pub null_seed: Secret,
+    /// `pcrUpdateCounter` of `TPM2_PCR_Read`.
+    pub pcr_update_counter: u32,
+    /// Counts `TPM2_Clear` and similar events for context validity.
+    pub clear_count: u32,
+}
+
+/// A running hash in serializable form.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HashState {
+    pub alg: HashAlg,
+    pub state: Vec<u8>,
+}
+
+/// An object in a transient slot.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TransientObject {
+    Sequence(SequenceObject),
+}
+
+/// A hash or event sequence (Part 3, §17).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SequenceObject {
+    pub kind: SequenceKind,
+    pub auth: Secret,
+    /// One running hash for a hash sequence; one per implemented hash for an event sequence.
+    pub hashes: Vec<HashState>,
+    /// The first bytes of the data (up to 4), to decide whether a ticket may be produced:
+    /// data starting with `TPM_GENERATED_VALUE` gets none (Part 3, §17.5).
+    pub first_bytes: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SequenceKind {
+    Hash,
+    Event,
+}
