@@ -161,3 +161,16 @@ fn state_round_trips_through_blobs() {
     bad[20] ^= 1;
     assert!(Tpm::restore(Box::new(SimPlatform::new(2)), &bad, None).is_err());
 }
+
+#[test]
+fn state_change_after_shutdown_voids_it() {
+    let mut tpm = started();
+    run(&mut tpm, &Cmd::new(cc::SHUTDOWN).u16(su::STATE)).ok();
+    // Read-only commands keep the saved state ...
+    run(&mut tpm, &Cmd::new(cc::GET_RANDOM).u16(4)).ok();
+    // ... a PCR extend (an NV-attribute command) voids it.
+    assert_eq!(extend(&mut tpm, 0, 1, &[1; 32]), Rc::SUCCESS);
+    tpm.init();
+    let r = run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::STATE));
+    assert_eq!(r.rc, Rc::VALUE.param(1));
+}

@@ -10,7 +10,7 @@ use crate::Tpm;
 use auth::Session;
 pub use command::{Command, Params};
 use tpm2_types::codec::encode_sized32;
-use tpm2_types::constants::{cc, st};
+use tpm2_types::constants::{cc, cc_attr, st};
 use tpm2_types::{Codec, Rc, Reader};
 
 /// `TPM_ST` + size + code.
@@ -26,6 +26,17 @@ pub fn error_response(rc: Rc) -> Vec<u8> {
 }
 
 impl Tpm {
+    /// A state-changing command after `TPM2_Shutdown` makes that shutdown void: what it
+    /// saved no longer describes the TPM, so the next startup must be a TPM Reset
+    /// (Part 1, §36.4; libtpms likewise drops the orderly state).
+    fn invalidate_orderly_shutdown(&mut self) {
+        if self.perm.orderly != crate::state::Orderly::None {
+            let p = self.perm_mut();
+            p.orderly = crate::state::Orderly::None;
+            p.saved = None;
+        }
+    }
+
     pub(crate) fn dispatch(&mut self, locality: u8, bytes: &[u8]) -> Vec<u8> {
         match self.dispatch_inner(locality, bytes) {
             Ok(resp) => resp,
@@ -106,6 +117,9 @@ impl Tpm {
             out: Vec::new(),
         };
         (def.handler)(self, &mut c)?;
+        if def.attrs & cc_attr::NV != 0 && code != cc::SHUTDOWN {
+            self.invalidate_orderly_shutdown();
+        }
 
         // Response.
         let mut out = Vec::with_capacity(HEADER_SIZE + 4 + c.out.len() + 16);
