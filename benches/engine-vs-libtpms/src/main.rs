@@ -1,0 +1,159 @@
+//! In-process engine throughput, ferrotpm vs libtpms, in one run on one machine.
+//!
+//! Each operation runs for a fixed time on each engine after a warm-up; both engines must
+//! answer TPM_RC_SUCCESS. ferrotpm's figure includes serializing permanent state whenever a
+//! command changed it (what the daemon does before answering); libtpms serializes inside
+//! `TPMLIB_Process` into in-memory NVRAM callbacks. No disk I/O on either side: the durable
+//! commit is measured on its own line.
+//!
+//! Usage: cargo run --release --manifest-path benches/engine-vs-libtpms/Cargo.toml [-- SECS]
+
+mod libtpms;
+
+use std::time::{Duration, Instant};
+use tpm2_engine::{OsPlatform, Tpm};
+use tpm2_types::constants::{alg, cc, nv_attr, rh, st, su};
+use tpm2_types::Codec;
+
+fn command(code: u32, handles: &[u32], pw_session: bool, params: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for h in handles {
+        h.encode(&mut body);
+    }
+    let tag = if pw_session {
+        9u32.encode(&mut body);
+        rh::PW.encode(&mut body);
+        body.extend_from_slice(&[0, 0, 1, 0, 0]);
+        st::SESSIONS
+    } else {
+        st::NO_SESSIONS
+    };
+    body.extend_from_slice(params);
+    let mut out = Vec::new();
+    tag.encode(&mut out);
+    ((body.len() + 10) as u32).encode(&mut out);
+    code.encode(&mut out);
+    out.extend_from_slice(&body);
+    out
+}
+
+struct Op {
+    name: &'static str,
+    setup: Vec<Vec<u8>>,
+    cmd: Vec<u8>,
+}
+
+fn ops() -> Vec<Op> {
+    let mut extend = Vec::new();
+    1u32.encode(&mut extend);
+    alg::SHA256.encode(&mut extend);
+    extend.extend_from_slice(&[0x5A; 32]);
+
+    let mut read = Vec::new();
+    1u32.encode(&mut read);
+    alg::SHA256.encode(&mut read);
+    read.extend_from_slice(&[3, 0xFF, 0, 0]);
+
+    let mut hash = Vec::new();
+    1024u16.encode(&mut hash);
+    hash.extend_from_slice(&[0xA5; 1024]);
+    alg::SHA256.encode(&mut hash);
+    rh::OWNER.encode(&mut hash);
+
+    let index = 0x0150_0001u32;
+    let mut define = Vec::new();
+    0u16.encode(&mut define); // auth
+    let mut public = Vec::new();
+    index.encode(&mut public);
+    alg::SHA256.encode(&mut public);
+    (nv_attr::OWNERWRITE | nv_attr::OWNERREAD | nv_attr::AUTHWRITE | nv_attr::AUTHREAD).encode(&mut public);
+    0u16.encode(&mut public); // policy
+    64u16.encode(&mut public); // size
+    (public.len() as u16).encode(&mut define);
+    define.extend_from_slice(&public);
+    let mut write = Vec::new();
+    64u16.encode(&mut write);
+    write.extend_from_slice(&[0x11; 64]);
+    0u16.encode(&mut write); // offset
+
+    vec![
+        Op { name: "GetRandom 32 B", setup: vec![], cmd: command(cc::GET_RANDOM, &[], false, &32u16.to_be_bytes()) },
+        Op { name: "PCR_Extend SHA-256", setup: vec![], cmd: command(cc::PCR_EXTEND, &[10], true, &extend) },
+        Op { name: "PCR_Read 8 PCRs", setup: vec![], cmd: command(cc::PCR_READ, &[], false, &read) },
+        Op { name: "Hash SHA-256 1 KiB", setup: vec![], cmd: command(cc::HASH, &[], false, &hash) },
+        Op {
+            name: "NV_Write 64 B",
+            setup: vec![command(cc::NV_DEFINE_SPACE, &[rh::OWNER], true, &define)],
+            cmd: command(cc::NV_WRITE, &[rh::OWNER, index], true, &write),
+        },
+    ]
+}
+
+fn rc_of(resp: &[u8]) -> u32 {
+    if resp.len() < 10 {
+        return u32::MAX;
+    }
+    u32::from_be_bytes([resp[6], resp[7], resp[8], resp[9]])
+}
+
+/// Runs `f` repeatedly for `secs` after a short warm-up; returns operations per second.
+fn throughput(secs: f64, mut f: impl FnMut()) -> f64 {
+    for _ in 0..200 {
+        f();
+    }
+    let budget = Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < budget {
+        for _ in 0..64 {
+            f();
+        }
+        n += 64;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let secs: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let startup = command(cc::STARTUP, &[], false, &su::CLEAR.to_be_bytes());
+    println!("In-process throughput, {secs} s per operation and engine (ops/s; higher is better)\n");
+    println!("| operation | ferrotpm | libtpms 0.9 | ferrotpm / libtpms |");
+    println!("|---|---:|---:|---:|");
+    let mut failed = false;
+    for op in ops() {
+        let mut f = Tpm::manufacture(Box::new(OsPlatform::new()));
+        let mut l = match libtpms::Libtpms::new() {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("libtpms: {e}");
+                std::process::exit(2);
+            }
+        };
+        for c in std::iter::once(&startup).chain(&op.setup).chain(std::iter::once(&op.cmd)) {
+            let rf = rc_of(&f.execute(0, c).response);
+            let rl = rc_of(&l.process(c));
+            if rf != 0 || rl != 0 {
+                eprintln!("{}: setup/probe failed: ferrotpm rc {rf:#x}, libtpms rc {rl:#x}", op.name);
+                failed = true;
+            }
+        }
+        if failed {
+            continue;
+        }
+        let ff = throughput(secs, || {
+            let out = f.execute(0, &op.cmd);
+            if out.permanent_changed {
+                std::hint::black_box(f.take_permanent_blob());
+            }
+            std::hint::black_box(out.response);
+        });
+        let fl = throughput(secs, || {
+            std::hint::black_box(l.process(&op.cmd));
+        });
+        println!("| {} | {:.0} | {:.0} | {:.2}× |", op.name, ff, fl, ff / fl);
+        drop(l);
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}
