@@ -167,7 +167,11 @@ mod tests {
         );
         // RFC 4231 test case 2.
         assert_eq!(
-            hex(&hmac(HashAlg::Sha256, b"Jefe", &[b"what do ya want for nothing?"])),
+            hex(&hmac(
+                HashAlg::Sha256,
+                b"Jefe",
+                &[b"what do ya want for nothing?"]
+            )),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

@@ -31,7 +31,7 @@ pub fn kdfa(
         out.extend_from_slice(&m.finish());
     }
     out.truncate(bytes);
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         out[0] &= (1u8 << (bits % 8)) - 1;
     }
     out

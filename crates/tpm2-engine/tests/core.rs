@@ -20,7 +20,10 @@ fn pcr_read(tpm: &mut Tpm, hash: HashAlg, pcr: usize) -> (u32, Vec<u8>) {
     let counter = rd.u32().unwrap();
     let _sel = TpmlPcrSelection::read(&mut rd).unwrap();
     let vals = TpmlDigest::read(&mut rd).unwrap();
-    (counter, vals.0.first().map(|d| d.0.clone()).unwrap_or_default())
+    (
+        counter,
+        vals.0.first().map(|d| d.0.clone()).unwrap_or_default(),
+    )
 }
 
 fn extend(tpm: &mut Tpm, locality: u8, pcr: u32, d: &[u8; 32]) -> Rc {
@@ -39,7 +42,10 @@ fn commands_before_startup_are_refused() {
     let r = run(&mut tpm, &Cmd::new(cc::GET_RANDOM).u16(8));
     assert_eq!(r.rc, Rc::INITIALIZE);
     run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
-    assert_eq!(run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).rc, Rc::INITIALIZE);
+    assert_eq!(
+        run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).rc,
+        Rc::INITIALIZE
+    );
 }
 
 #[test]
@@ -104,16 +110,36 @@ fn hash_and_sequence_agree() {
     let data = b"measure me";
     let r = run(
         &mut tpm,
-        &Cmd::new(cc::HASH).b(data).u16(HashAlg::Sha384.id()).u32(rh::OWNER),
+        &Cmd::new(cc::HASH)
+            .b(data)
+            .u16(HashAlg::Sha384.id())
+            .u32(rh::OWNER),
     )
     .ok();
     let one_shot = r.body[2..2 + 48].to_vec();
-    let r = run(&mut tpm, &Cmd::new(cc::HASH_SEQUENCE_START).b(b"pw").u16(HashAlg::Sha384.id())).ok();
-    let h = u32::from_be_bytes(r.body[..4].try_into().unwrap());
-    run(&mut tpm, &Cmd::new(cc::SEQUENCE_UPDATE).handle(h).pw(b"pw").b(b"measure")).ok();
     let r = run(
         &mut tpm,
-        &Cmd::new(cc::SEQUENCE_COMPLETE).handle(h).pw(b"pw").b(b" me").u32(rh::NULL),
+        &Cmd::new(cc::HASH_SEQUENCE_START)
+            .b(b"pw")
+            .u16(HashAlg::Sha384.id()),
+    )
+    .ok();
+    let h = u32::from_be_bytes(r.body[..4].try_into().unwrap());
+    run(
+        &mut tpm,
+        &Cmd::new(cc::SEQUENCE_UPDATE)
+            .handle(h)
+            .pw(b"pw")
+            .b(b"measure"),
+    )
+    .ok();
+    let r = run(
+        &mut tpm,
+        &Cmd::new(cc::SEQUENCE_COMPLETE)
+            .handle(h)
+            .pw(b"pw")
+            .b(b" me")
+            .u32(rh::NULL),
     )
     .ok();
     assert_eq!(&r.body[2..2 + 48], one_shot.as_slice());
@@ -123,11 +149,28 @@ fn hash_and_sequence_agree() {
 #[test]
 fn capabilities_page() {
     let mut tpm = started();
-    let r = run(&mut tpm, &Cmd::new(cc::GET_CAPABILITY).u32(cap::TPM_PROPERTIES).u32(pt::FIXED).u32(1)).ok();
+    let r = run(
+        &mut tpm,
+        &Cmd::new(cc::GET_CAPABILITY)
+            .u32(cap::TPM_PROPERTIES)
+            .u32(pt::FIXED)
+            .u32(1),
+    )
+    .ok();
     assert_eq!(r.body[0], 1, "moreData");
-    let r = run(&mut tpm, &Cmd::new(cc::GET_CAPABILITY).u32(cap::COMMANDS).u32(cc::FIRST).u32(1000)).ok();
+    let r = run(
+        &mut tpm,
+        &Cmd::new(cc::GET_CAPABILITY)
+            .u32(cap::COMMANDS)
+            .u32(cc::FIRST)
+            .u32(1000),
+    )
+    .ok();
     assert_eq!(r.body[0], 0);
-    let r = run(&mut tpm, &Cmd::new(cc::GET_CAPABILITY).u32(11).u32(0).u32(1));
+    let r = run(
+        &mut tpm,
+        &Cmd::new(cc::GET_CAPABILITY).u32(11).u32(0).u32(1),
+    );
     assert_eq!(r.rc, Rc::VALUE.param(1));
 }
 

@@ -168,7 +168,9 @@ impl Codec for OptHashAlg {
     fn read(r: &mut Reader<'_>) -> Result<Self, Rc> {
         match r.u16()? {
             alg::NULL => Ok(OptHashAlg(None)),
-            id => HashAlg::from_id(id).map(|h| OptHashAlg(Some(h))).ok_or(Rc::HASH),
+            id => HashAlg::from_id(id)
+                .map(|h| OptHashAlg(Some(h)))
+                .ok_or(Rc::HASH),
         }
     }
 }

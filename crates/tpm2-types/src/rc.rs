@@ -220,7 +220,10 @@ mod tests {
 
     #[test]
     fn display_names() {
-        assert_eq!(Rc::VALUE.param(1).to_string(), "TPM_RC_VALUE (parameter 1) [0x1c4]");
+        assert_eq!(
+            Rc::VALUE.param(1).to_string(),
+            "TPM_RC_VALUE (parameter 1) [0x1c4]"
+        );
         assert_eq!(Rc::LOCKOUT.to_string(), "TPM_RC_LOCKOUT [0x921]");
     }
 }

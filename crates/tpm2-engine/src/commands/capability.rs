@@ -8,7 +8,7 @@ use crate::Tpm;
 use tpm2_types::capability::*;
 use tpm2_types::constants::{alg, alg_attr, cap, ht, permanent_attr, pt, rh, startup_clear_attr};
 use tpm2_types::structures::{TpmlPcrSelection, TpmsPcrSelection, TpmsTaggedPcrSelect};
-use tpm2_types::{HashAlg, Rc, PcrBitmap};
+use tpm2_types::{HashAlg, PcrBitmap, Rc};
 
 /// `MAX_CAP_BUFFER` and the list limits derived from it (Part 2, §10.10).
 pub const MAX_CAP_BUFFER: u32 = 1024;
@@ -56,7 +56,13 @@ fn algorithms() -> Vec<TpmsAlgProperty> {
 
 /// Takes entries at or after `from` (by `key`), at most `count` (and at most `max`);
 /// reports whether more remain.
-fn page<T: Clone>(items: &[T], key: impl Fn(&T) -> u32, from: u32, count: u32, max: usize) -> (Vec<T>, bool) {
+fn page<T: Clone>(
+    items: &[T],
+    key: impl Fn(&T) -> u32,
+    from: u32,
+    count: u32,
+    max: usize,
+) -> (Vec<T>, bool) {
     let start: Vec<&T> = items.iter().filter(|i| key(i) >= from).collect();
     let n = (count as usize).min(max);
     let more = start.len() > n;
@@ -71,7 +77,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let p2 = |rc: Rc| rc.param(2);
     let (data, more) = match capability {
         cap::ALGS => {
-            let (v, m) = page(&algorithms(), |a| a.alg as u32, property & 0xFFFF, count, MAX_CAP_ALGS);
+            let (v, m) = page(
+                &algorithms(),
+                |a| a.alg as u32,
+                property & 0xFFFF,
+                count,
+                MAX_CAP_ALGS,
+            );
             (TpmsCapabilityData::Algorithms(v), m)
         }
         cap::HANDLES => {
@@ -81,7 +93,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
         cap::COMMANDS => {
             let all: Vec<u32> = COMMANDS.iter().map(|d| d.tpma_cc()).collect();
-            let (v, m) = page(&all, |a| a & 0xFFFF, property & 0xFFFF, count, MAX_CAP_HANDLES);
+            let (v, m) = page(
+                &all,
+                |a| a & 0xFFFF,
+                property & 0xFFFF,
+                count,
+                MAX_CAP_HANDLES,
+            );
             (TpmsCapabilityData::Commands(v), m)
         }
         // No command requires physical presence and none is audited until those commands
@@ -109,7 +127,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
         cap::ECC_CURVES => {
             // No curve is implemented yet.
-            let (v, m) = page(&[] as &[u16], |c| *c as u32, property, count, MAX_ECC_CURVES);
+            let (v, m) = page(
+                &[] as &[u16],
+                |c| *c as u32,
+                property,
+                count,
+                MAX_ECC_CURVES,
+            );
             (TpmsCapabilityData::EccCurves(v), m)
         }
         cap::AUTH_POLICIES => {
@@ -277,16 +301,28 @@ impl Tpm {
             (pt::VENDOR_TPM_TYPE, 1),
             (pt::FIRMWARE_VERSION_1, (major << 16) | minor),
             (pt::FIRMWARE_VERSION_2, patch << 16),
-            (pt::INPUT_BUFFER, tpm2_types::buffers::MAX_DIGEST_BUFFER as u32),
+            (
+                pt::INPUT_BUFFER,
+                tpm2_types::buffers::MAX_DIGEST_BUFFER as u32,
+            ),
             (pt::HR_TRANSIENT_MIN, MAX_LOADED_OBJECTS as u32),
             (pt::HR_PERSISTENT_MIN, 7),
             (pt::HR_LOADED_MIN, MAX_LOADED_SESSIONS),
             (pt::ACTIVE_SESSIONS_MAX, MAX_ACTIVE_SESSIONS),
-            (pt::PCR_COUNT, tpm2_types::structures::IMPLEMENTATION_PCR as u32),
-            (pt::PCR_SELECT_MIN, tpm2_types::structures::PCR_SELECT_SIZE as u32),
+            (
+                pt::PCR_COUNT,
+                tpm2_types::structures::IMPLEMENTATION_PCR as u32,
+            ),
+            (
+                pt::PCR_SELECT_MIN,
+                tpm2_types::structures::PCR_SELECT_SIZE as u32,
+            ),
             (pt::CONTEXT_GAP_MAX, 0xFFFF),
             (pt::NV_COUNTERS_MAX, 0),
-            (pt::NV_INDEX_MAX, crate::commands::nv_limits::MAX_NV_INDEX_SIZE as u32),
+            (
+                pt::NV_INDEX_MAX,
+                crate::commands::nv_limits::MAX_NV_INDEX_SIZE as u32,
+            ),
             (pt::MEMORY, 0x6),
             (pt::CLOCK_UPDATE, 1 << crate::tpm::CLOCK_UPDATE_SHIFT),
             (pt::CONTEXT_HASH, alg::SHA512 as u32),
@@ -307,7 +343,10 @@ impl Tpm {
             (pt::TOTAL_COMMANDS, total),
             (pt::LIBRARY_COMMANDS, total),
             (pt::VENDOR_COMMANDS, 0),
-            (pt::NV_BUFFER_MAX, tpm2_types::buffers::MAX_NV_BUFFER_SIZE as u32),
+            (
+                pt::NV_BUFFER_MAX,
+                tpm2_types::buffers::MAX_NV_BUFFER_SIZE as u32,
+            ),
             (pt::MODES, 0),
             (pt::MAX_CAP_BUFFER, MAX_CAP_BUFFER),
             (pt::PERMANENT, self.permanent_attributes()),
@@ -317,11 +356,20 @@ impl Tpm {
             (pt::HR_LOADED_AVAIL, MAX_LOADED_SESSIONS),
             (pt::HR_ACTIVE, 0),
             (pt::HR_ACTIVE_AVAIL, MAX_ACTIVE_SESSIONS),
-            (pt::HR_TRANSIENT_AVAIL, MAX_LOADED_OBJECTS as u32 - objects.min(MAX_LOADED_OBJECTS as u32)),
+            (
+                pt::HR_TRANSIENT_AVAIL,
+                MAX_LOADED_OBJECTS as u32 - objects.min(MAX_LOADED_OBJECTS as u32),
+            ),
             (pt::HR_PERSISTENT, 0),
-            (pt::HR_PERSISTENT_AVAIL, crate::commands::nv_limits::persistent_avail(self)),
+            (
+                pt::HR_PERSISTENT_AVAIL,
+                crate::commands::nv_limits::persistent_avail(self),
+            ),
             (pt::NV_COUNTERS, nv_counters),
-            (pt::NV_COUNTERS_AVAIL, crate::commands::nv_limits::counters_avail(self)),
+            (
+                pt::NV_COUNTERS_AVAIL,
+                crate::commands::nv_limits::counters_avail(self),
+            ),
             (pt::ALGORITHM_SET, 0),
             (pt::LOADED_CURVES, 0),
             (pt::LOCKOUT_COUNTER, da.failed_tries),

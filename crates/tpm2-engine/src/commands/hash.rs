@@ -42,7 +42,11 @@ impl Tpm {
             return TpmtTicket::null(st::HASHCHECK);
         }
         let proof = self.hierarchy_proof(hierarchy);
-        let mac = hmac(HashAlg::Sha512, proof, &[&st::HASHCHECK.to_be_bytes(), digest]);
+        let mac = hmac(
+            HashAlg::Sha512,
+            proof,
+            &[&st::HASHCHECK.to_be_bytes(), digest],
+        );
         TpmtTicket {
             tag: st::HASHCHECK,
             hierarchy,

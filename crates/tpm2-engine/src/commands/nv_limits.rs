@@ -21,7 +21,13 @@ pub fn used(tpm: &Tpm) -> usize {
     tpm.perm
         .nv
         .values()
-        .map(|ix| index_cost(ix.public.data_size as usize, ix.public.auth_policy.len(), ix.auth.0.len()))
+        .map(|ix| {
+            index_cost(
+                ix.public.data_size as usize,
+                ix.public.auth_policy.len(),
+                ix.auth.0.len(),
+            )
+        })
         .sum()
 }
 

@@ -54,10 +54,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     }
     tpm.perm_mut().da_used = false;
 
-    let pcr0 = tpm
-        .vol
-        .hcrtm
-        .then(|| tpm.vol.pcrs.clone());
+    let pcr0 = tpm.vol.hcrtm.then(|| tpm.vol.pcrs.clone());
     let mut pcrs = PcrBanks::new(&tpm.perm.pcr_allocated, c.locality);
     match (kind, saved) {
         (StartupKind::Reset, _) | (_, None) => {
@@ -113,7 +110,8 @@ fn nv_startup_clear(tpm: &mut Tpm) {
     let needs = tpm.perm.nv.values().any(|ix| {
         let a = ix.public.attributes;
         (a & nv_attr::READLOCKED != 0 && a & nv_attr::READ_STCLEAR != 0)
-            || (a & nv_attr::WRITELOCKED != 0 && a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0
+            || (a & nv_attr::WRITELOCKED != 0
+                && a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0
                 && a & nv_attr::WRITEDEFINE == 0)
             || (a & nv_attr::CLEAR_STCLEAR != 0 && a & nv_attr::WRITTEN != 0)
     });
@@ -125,7 +123,9 @@ fn nv_startup_clear(tpm: &mut Tpm) {
         if *a & nv_attr::READ_STCLEAR != 0 {
             *a &= !nv_attr::READLOCKED;
         }
-        if *a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0 && *a & nv_attr::WRITEDEFINE == 0 {
+        if *a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0
+            && *a & nv_attr::WRITEDEFINE == 0
+        {
             *a &= !nv_attr::WRITELOCKED;
         }
         if *a & nv_attr::CLEAR_STCLEAR != 0 {

@@ -6,7 +6,7 @@
 
 use crate::Tpm;
 use tpm2_types::constants::{ht, rh, session_attr};
-use tpm2_types::{Codec, Rc, Reader, TpmsAuthCommand, TpmsAuthResponse, Tpm2bAuth, Tpm2bNonce};
+use tpm2_types::{Codec, Rc, Reader, Tpm2bAuth, Tpm2bNonce, TpmsAuthCommand, TpmsAuthResponse};
 
 /// At most three sessions per command (Part 1, §18.1).
 pub const MAX_SESSIONS: usize = 3;
@@ -74,7 +74,13 @@ pub fn trim_zeros(v: &[u8]) -> &[u8] {
 
 impl Tpm {
     /// Checks the authorization of handle `h` by session `n` (1-based).
-    pub(crate) fn authorize(&mut self, h: u32, role: Role, s: &Session, n: usize) -> Result<(), Rc> {
+    pub(crate) fn authorize(
+        &mut self,
+        h: u32,
+        role: Role,
+        s: &Session,
+        n: usize,
+    ) -> Result<(), Rc> {
         let _ = role;
         match s.kind {
             SessionKind::Password => {

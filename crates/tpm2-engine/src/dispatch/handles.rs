@@ -40,10 +40,9 @@ impl HandleType {
         use HandleType::*;
         let top = (h >> 24) as u8;
         match self {
-            HierarchyAuth | HierarchyPolicy => matches!(
-                h,
-                rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::LOCKOUT
-            ),
+            HierarchyAuth | HierarchyPolicy => {
+                matches!(h, rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::LOCKOUT)
+            }
             Hierarchy { null } => {
                 matches!(h, rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM) || (null && h == rh::NULL)
             }

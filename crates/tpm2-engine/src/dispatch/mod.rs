@@ -58,8 +58,7 @@ impl Tpm {
             return Err(Rc::COMMAND_SIZE);
         }
         let def = table::lookup(code).ok_or(Rc::COMMAND_CODE)?;
-        if self.rt.failure.is_some() && code != cc::GET_TEST_RESULT && code != cc::GET_CAPABILITY
-        {
+        if self.rt.failure.is_some() && code != cc::GET_TEST_RESULT && code != cc::GET_CAPABILITY {
             return Err(Rc::FAILURE);
         }
         if !self.vol.started && code != cc::STARTUP {

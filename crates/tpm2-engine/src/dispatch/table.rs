@@ -53,16 +53,36 @@ macro_rules! command {
 /// Every implemented command, sorted by command code.
 pub static COMMANDS: &[CommandDef] = &[
     command!(cc::PCR_ALLOCATE, NV, [user(Platform)], pcr::allocate),
-    command!(cc::PCR_SET_AUTH_POLICY, NV, [user(Platform)], pcr::set_auth_policy),
+    command!(
+        cc::PCR_SET_AUTH_POLICY,
+        NV,
+        [user(Platform)],
+        pcr::set_auth_policy
+    ),
     command!(cc::PCR_EVENT, NV, [user(Pcr { null: true })], pcr::event),
     command!(cc::PCR_RESET, NV, [user(Pcr { null: false })], pcr::reset),
-    command!(cc::SEQUENCE_COMPLETE, FLUSHED, [user(Object { null: false })], hash::sequence_complete),
-    command!(cc::INCREMENTAL_SELF_TEST, NV, [], testing::incremental_self_test),
+    command!(
+        cc::SEQUENCE_COMPLETE,
+        FLUSHED,
+        [user(Object { null: false })],
+        hash::sequence_complete
+    ),
+    command!(
+        cc::INCREMENTAL_SELF_TEST,
+        NV,
+        [],
+        testing::incremental_self_test
+    ),
     command!(cc::SELF_TEST, NV, [], testing::self_test),
     command!(cc::STARTUP, NV, [], startup::startup),
     command!(cc::SHUTDOWN, NV, [], startup::shutdown),
     command!(cc::STIR_RANDOM, NV, [], random::stir_random),
-    command!(cc::SEQUENCE_UPDATE, 0, [user(Object { null: false })], hash::sequence_update),
+    command!(
+        cc::SEQUENCE_UPDATE,
+        0,
+        [user(Object { null: false })],
+        hash::sequence_update
+    ),
     command!(cc::FLUSH_CONTEXT, 0, [], context::flush_context),
     command!(cc::GET_CAPABILITY, 0, [], capability::get_capability),
     command!(cc::GET_RANDOM, 0, [], random::get_random),
@@ -70,8 +90,18 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::HASH, 0, [], hash::hash),
     command!(cc::PCR_READ, 0, [], pcr::read),
     command!(cc::PCR_EXTEND, NV, [user(Pcr { null: true })], pcr::extend),
-    command!(cc::PCR_SET_AUTH_VALUE, 0, [user(Pcr { null: false })], pcr::set_auth_value),
-    command!(cc::EVENT_SEQUENCE_COMPLETE, NV | FLUSHED, [user(Pcr { null: true }), user(Object { null: false })], hash::event_sequence_complete),
+    command!(
+        cc::PCR_SET_AUTH_VALUE,
+        0,
+        [user(Pcr { null: false })],
+        pcr::set_auth_value
+    ),
+    command!(
+        cc::EVENT_SEQUENCE_COMPLETE,
+        NV | FLUSHED,
+        [user(Pcr { null: true }), user(Object { null: false })],
+        hash::event_sequence_complete
+    ),
     command!(cc::HASH_SEQUENCE_START, RH, [], hash::hash_sequence_start),
 ];
 

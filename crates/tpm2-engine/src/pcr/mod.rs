@@ -48,7 +48,11 @@ impl PcrBanks {
             let Some(v) = b.values.get_mut(pcr) else {
                 continue;
             };
-            let fill = if pc_client::starts_at_ones(pcr) { 0xFF } else { 0 };
+            let fill = if pc_client::starts_at_ones(pcr) {
+                0xFF
+            } else {
+                0
+            };
             v.iter_mut().for_each(|x| *x = fill);
             if pcr == 0 && startup_locality == 3 {
                 if let Some(last) = v.last_mut() {

@@ -102,7 +102,10 @@ pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
     seal(kind, &body)
 }
 
-pub fn decode<T: serde::de::DeserializeOwned>(kind: BlobKind, blob: &[u8]) -> Result<T, StateError> {
+pub fn decode<T: serde::de::DeserializeOwned>(
+    kind: BlobKind,
+    blob: &[u8],
+) -> Result<T, StateError> {
     let body = open(kind, blob)?;
     postcard::from_bytes(body).map_err(|e| StateError::Decode(e.to_string()))
 }
@@ -115,9 +118,15 @@ mod tests {
     fn every_damage_is_refused() {
         let b = seal(BlobKind::Permanent, b"hello state");
         assert_eq!(open(BlobKind::Permanent, &b).unwrap(), b"hello state");
-        assert!(matches!(open(BlobKind::Volatile, &b), Err(StateError::WrongKind { .. })));
+        assert!(matches!(
+            open(BlobKind::Volatile, &b),
+            Err(StateError::WrongKind { .. })
+        ));
         for cut in 0..b.len() {
-            assert!(open(BlobKind::Permanent, &b[..cut]).is_err(), "truncated at {cut}");
+            assert!(
+                open(BlobKind::Permanent, &b[..cut]).is_err(),
+                "truncated at {cut}"
+            );
         }
         for i in 0..b.len() {
             let mut d = b.clone();
@@ -126,6 +135,9 @@ mod tests {
         }
         let mut long = b.clone();
         long.push(0);
-        assert_eq!(open(BlobKind::Permanent, &long), Err(StateError::Trailing(1)));
+        assert_eq!(
+            open(BlobKind::Permanent, &long),
+            Err(StateError::Trailing(1))
+        );
     }
 }
