@@ -1,0 +1,249 @@
+//! swtpm's control-channel protocol: request framing and response encoding.
+//!
+//! A request is a big-endian `u32` command code and a command-specific body; a response is
+//! the body alone, starting with a `u32` result (TPM 1.2 numbering) except for
+//! `GET_CAPABILITY`. Layouts and codes: swtpm's `tpm_ioctl.h` as documented in the project's
+//! interface reference (§2).
+
+/// Command codes.
+pub mod code {
+    pub const GET_CAPABILITY: u32 = 0x01;
+    pub const INIT: u32 = 0x02;
+    pub const SHUTDOWN: u32 = 0x03;
+    pub const GET_TPMESTABLISHED: u32 = 0x04;
+    pub const SET_LOCALITY: u32 = 0x05;
+    pub const HASH_START: u32 = 0x06;
+    pub const HASH_DATA: u32 = 0x07;
+    pub const HASH_END: u32 = 0x08;
+    pub const CANCEL_TPM_CMD: u32 = 0x09;
+    pub const STORE_VOLATILE: u32 = 0x0A;
+    pub const RESET_TPMESTABLISHED: u32 = 0x0B;
+    pub const GET_STATEBLOB: u32 = 0x0C;
+    pub const SET_STATEBLOB: u32 = 0x0D;
+    pub const STOP: u32 = 0x0E;
+    pub const GET_CONFIG: u32 = 0x0F;
+    pub const SET_DATAFD: u32 = 0x10;
+    pub const SET_BUFFERSIZE: u32 = 0x11;
+    pub const GET_INFO: u32 = 0x12;
+    pub const LOCK_STORAGE: u32 = 0x13;
+}
+
+/// Result codes (TPM 1.2 numbering, as swtpm answers them).
+pub mod res {
+    pub const SUCCESS: u32 = 0x00;
+    pub const BAD_PARAMETER: u32 = 0x03;
+    pub const FAIL: u32 = 0x09;
+    pub const BAD_ORDINAL: u32 = 0x0A;
+    pub const KEYNOTFOUND: u32 = 0x0D;
+    pub const SIZE: u32 = 0x17;
+    pub const IOERROR: u32 = 0x1F;
+    pub const BAD_LOCALITY: u32 = 0x3D;
+    pub const RETRY: u32 = 0x800;
+}
+
+/// `INIT` flag: delete the volatile state after loading it.
+pub const INIT_DELETE_VOLATILE: u32 = 1;
+/// `GET_STATEBLOB` request flag: return the blob decrypted.
+pub const STATE_FLAG_DECRYPTED: u32 = 1;
+/// State blob flag: the blob is encrypted.
+pub const STATE_FLAG_ENCRYPTED: u32 = 2;
+/// Blob types.
+pub const BLOB_PERMANENT: u32 = 1;
+pub const BLOB_VOLATILE: u32 = 2;
+pub const BLOB_SAVESTATE: u32 = 3;
+/// Largest state blob accepted by `SET_STATEBLOB` (as swtpm master limits it).
+pub const MAX_STATE_BLOB: usize = 512 * 1024;
+/// Largest `HASH_DATA` chunk accepted in one message.
+pub const MAX_HASH_DATA: usize = 1024 * 1024;
+/// `GET_INFO` flags.
+pub const INFO_TPMSPECIFICATION: u64 = 1;
+pub const INFO_TPMATTRIBUTES: u64 = 2;
+/// `GET_INFO` returns at most this many bytes per response.
+pub const INFO_CHUNK: usize = 3072;
+
+/// Capability bits of `GET_CAPABILITY` (§2.3): every command we implement.
+pub const CAPABILITIES: u32 = 0x0001_FFFF;
+
+/// A decoded control request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    GetCapability,
+    Init {
+        flags: u32,
+    },
+    Shutdown,
+    GetTpmEstablished,
+    SetLocality(u8),
+    HashStart,
+    HashData(Vec<u8>),
+    HashEnd,
+    CancelTpmCmd,
+    StoreVolatile,
+    ResetTpmEstablished(u8),
+    GetStateBlob {
+        flags: u32,
+        blob_type: u32,
+        offset: u32,
+    },
+    SetStateBlob {
+        flags: u32,
+        blob_type: u32,
+        data: Vec<u8>,
+    },
+    Stop,
+    GetConfig,
+    SetDataFd,
+    SetBufferSize(u32),
+    GetInfo {
+        flags: u64,
+        offset: u32,
+    },
+    LockStorage {
+        retries: u32,
+    },
+}
+
+/// The outcome of framing the bytes received so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framed {
+    /// A whole request and how many bytes it took.
+    Request(Request, usize),
+    /// More bytes are needed.
+    Incomplete,
+    /// A known command whose body cannot be valid (e.g. a blob larger than allowed).
+    BadParameter(usize),
+    /// An unknown command code.
+    Unknown(u32),
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Frames one request from the start of `buf`.
+pub fn frame(buf: &[u8]) -> Framed {
+    if buf.len() < 4 {
+        return Framed::Incomplete;
+    }
+    let c = be32(buf);
+    let body = &buf[4..];
+    // Fixed-size bodies.
+    let fixed = |n: usize, f: &dyn Fn(&[u8]) -> Request| {
+        if body.len() < n {
+            Framed::Incomplete
+        } else {
+            Framed::Request(f(&body[..n]), 4 + n)
+        }
+    };
+    match c {
+        code::GET_CAPABILITY => fixed(0, &|_| Request::GetCapability),
+        code::INIT => fixed(4, &|b| Request::Init { flags: be32(b) }),
+        code::SHUTDOWN => fixed(0, &|_| Request::Shutdown),
+        code::GET_TPMESTABLISHED => fixed(0, &|_| Request::GetTpmEstablished),
+        code::SET_LOCALITY => fixed(1, &|b| Request::SetLocality(b[0])),
+        code::HASH_START => fixed(0, &|_| Request::HashStart),
+        code::HASH_DATA => {
+            if body.len() < 4 {
+                return Framed::Incomplete;
+            }
+            let n = be32(body) as usize;
+            if n > MAX_HASH_DATA {
+                return Framed::BadParameter(8);
+            }
+            if body.len() < 4 + n {
+                return Framed::Incomplete;
+            }
+            Framed::Request(Request::HashData(body[4..4 + n].to_vec()), 8 + n)
+        }
+        code::HASH_END => fixed(0, &|_| Request::HashEnd),
+        code::CANCEL_TPM_CMD => fixed(0, &|_| Request::CancelTpmCmd),
+        code::STORE_VOLATILE => fixed(0, &|_| Request::StoreVolatile),
+        code::RESET_TPMESTABLISHED => fixed(1, &|b| Request::ResetTpmEstablished(b[0])),
+        code::GET_STATEBLOB => fixed(12, &|b| Request::GetStateBlob {
+            flags: be32(b),
+            blob_type: be32(&b[4..]),
+            offset: be32(&b[8..]),
+        }),
+        code::SET_STATEBLOB => {
+            if body.len() < 12 {
+                return Framed::Incomplete;
+            }
+            let n = be32(&body[8..]) as usize;
+            if n > MAX_STATE_BLOB {
+                return Framed::BadParameter(16);
+            }
+            if body.len() < 12 + n {
+                return Framed::Incomplete;
+            }
+            Framed::Request(
+                Request::SetStateBlob {
+                    flags: be32(body),
+                    blob_type: be32(&body[4..]),
+                    data: body[12..12 + n].to_vec(),
+                },
+                16 + n,
+            )
+        }
+        code::STOP => fixed(0, &|_| Request::Stop),
+        code::GET_CONFIG => fixed(0, &|_| Request::GetConfig),
+        code::SET_DATAFD => fixed(0, &|_| Request::SetDataFd),
+        code::SET_BUFFERSIZE => fixed(4, &|b| Request::SetBufferSize(be32(b))),
+        code::GET_INFO => fixed(16, &|b| Request::GetInfo {
+            flags: u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            offset: be32(&b[8..]),
+        }),
+        code::LOCK_STORAGE => fixed(4, &|b| Request::LockStorage { retries: be32(b) }),
+        other => Framed::Unknown(other),
+    }
+}
+
+/// A response that is only a result code.
+pub fn result(r: u32) -> Vec<u8> {
+    r.to_be_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_every_command() {
+        assert_eq!(
+            frame(&[0, 0, 0, 1]),
+            Framed::Request(Request::GetCapability, 4)
+        );
+        assert_eq!(frame(&[0, 0, 0, 2, 0, 0]), Framed::Incomplete);
+        assert_eq!(
+            frame(&[0, 0, 0, 2, 0, 0, 0, 1]),
+            Framed::Request(Request::Init { flags: 1 }, 8)
+        );
+        assert_eq!(
+            frame(&[0, 0, 0, 5, 3]),
+            Framed::Request(Request::SetLocality(3), 5)
+        );
+        assert_eq!(
+            frame(&[0, 0, 0, 7, 0, 0, 0, 2, 0xAA, 0xBB]),
+            Framed::Request(Request::HashData(vec![0xAA, 0xBB]), 10)
+        );
+        assert_eq!(frame(&[0, 0, 0, 7, 0, 0, 0, 2, 0xAA]), Framed::Incomplete);
+        assert_eq!(frame(&[0, 0, 0, 0x99]), Framed::Unknown(0x99));
+        let mut set = vec![0, 0, 0, 0x0D, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 1, 2];
+        assert_eq!(frame(&set), Framed::Incomplete);
+        set.push(3);
+        assert_eq!(
+            frame(&set),
+            Framed::Request(
+                Request::SetStateBlob {
+                    flags: 0,
+                    blob_type: 1,
+                    data: vec![1, 2, 3]
+                },
+                19
+            )
+        );
+        let huge = [
+            0, 0, 0, 0x0D, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF,
+        ];
+        assert_eq!(frame(&huge), Framed::BadParameter(16));
+    }
+}

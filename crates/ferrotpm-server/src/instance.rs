@@ -1,0 +1,391 @@
+//! One TPM as swtpm exposes it: the engine plus its storage, the locality and buffer size
+//! the host set, state blobs staged for the next `INIT`, and the answers to every control
+//! command. Transport-free: the socket front ends feed it bytes.
+
+use crate::ctrl::{self, res, Request};
+use crate::persist::{PersistError, Persistence, Stored};
+use tpm2_engine::{Platform, Tpm, MAX_COMMAND_SIZE, MIN_COMMAND_SIZE};
+use tracing::{error, info, warn};
+
+/// The response swtpm gives to every data command while the TPM is not initialised.
+pub const FATAL_RESPONSE: [u8; 10] = [0x80, 0x01, 0, 0, 0, 0x0A, 0, 0, 0x01, 0x01];
+
+/// What the transport must do after a control response is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Nothing,
+    /// `SHUTDOWN`: exit the process cleanly.
+    Exit,
+    /// `SET_DATAFD` accepted: the fd that came with the message becomes the data channel.
+    TakeDataFd,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("cannot read TPM state: {0}")]
+    Load(PersistError),
+    #[error("damaged TPM state in {location}: {problem}")]
+    Damaged { location: String, problem: String },
+    #[error("cannot store TPM state: {0}")]
+    Save(PersistError),
+}
+
+pub struct Options {
+    pub reject_locality_4: bool,
+    /// Flags reported by `GET_CONFIG` (bit 0 file key, bit 1 migration key).
+    pub config_flags: u32,
+}
+
+pub struct Instance {
+    tpm: Option<Tpm>,
+    store: Box<dyn Persistence>,
+    new_platform: Box<dyn Fn() -> Box<dyn Platform> + Send>,
+    locality: u8,
+    buffer_size: usize,
+    staged_permanent: Option<Vec<u8>>,
+    staged_volatile: Option<Vec<u8>>,
+    opts: Options,
+}
+
+impl Instance {
+    pub fn new(
+        store: Box<dyn Persistence>,
+        new_platform: Box<dyn Fn() -> Box<dyn Platform> + Send>,
+        opts: Options,
+    ) -> Instance {
+        Instance {
+            tpm: None,
+            store,
+            new_platform,
+            locality: 0,
+            buffer_size: MAX_COMMAND_SIZE,
+            staged_permanent: None,
+            staged_volatile: None,
+            opts,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.tpm.is_some()
+    }
+
+    pub fn location(&self) -> String {
+        self.store.location()
+    }
+
+    /// Powers the TPM on (`CMD_INIT`): loads the permanent state (and a volatile state,
+    /// which resumes the TPM where it was) from blobs staged by `SET_STATEBLOB` or from
+    /// storage; manufactures a fresh TPM when there is none. A damaged state is refused,
+    /// never replaced.
+    pub fn init(&mut self, flags: u32) -> Result<(), InitError> {
+        self.tpm = None;
+        let staged = self.staged_permanent.is_some() || self.staged_volatile.is_some();
+        let stored = if staged {
+            let mut s = self
+                .store
+                .load()
+                .map_err(InitError::Load)?
+                .unwrap_or_default();
+            if let Some(p) = self.staged_permanent.take() {
+                s.permanent = p;
+            }
+            if let Some(v) = self.staged_volatile.take() {
+                s.volatile = Some(v);
+            }
+            Some(s)
+        } else {
+            self.store.load().map_err(InitError::Load)?
+        };
+        let mut tpm = match stored {
+            None => {
+                info!(location = %self.store.location(), "no TPM state: manufacturing a new TPM");
+                Tpm::manufacture((self.new_platform)())
+            }
+            Some(s) => Tpm::restore((self.new_platform)(), &s.permanent, s.volatile.as_deref())
+                .map_err(|e| InitError::Damaged {
+                    location: self.store.location(),
+                    problem: e.to_string(),
+                })?,
+        };
+        tpm.set_buffer_size(self.buffer_size);
+        if tpm.permanent_dirty() || staged {
+            let blob = tpm.take_permanent_blob();
+            self.store.save_permanent(&blob).map_err(InitError::Save)?;
+        }
+        if flags & ctrl::INIT_DELETE_VOLATILE != 0 {
+            self.store.delete_volatile().map_err(InitError::Save)?;
+        }
+        self.tpm = Some(tpm);
+        Ok(())
+    }
+
+    /// Executes one TPM command at the current locality. Permanent state a command changed
+    /// is stored before the response is returned; if it cannot be stored the response is
+    /// withheld (`TPM_RC_FAILURE`) and the TPM stops, so no change is ever acknowledged
+    /// without being durable.
+    pub fn execute(&mut self, cmd: &[u8]) -> Vec<u8> {
+        self.execute_at(self.locality, cmd)
+    }
+
+    pub fn execute_at(&mut self, locality: u8, cmd: &[u8]) -> Vec<u8> {
+        let Some(tpm) = self.tpm.as_mut() else {
+            return FATAL_RESPONSE.to_vec();
+        };
+        let out = tpm.execute(locality, cmd);
+        if out.permanent_changed {
+            if let Err(e) = self.persist() {
+                error!("{e}; stopping the TPM without answering the command");
+                self.tpm = None;
+                return FATAL_RESPONSE.to_vec();
+            }
+        }
+        out.response
+    }
+
+    fn persist(&mut self) -> Result<(), PersistError> {
+        if let Some(tpm) = self.tpm.as_mut() {
+            if tpm.permanent_dirty() {
+                let blob = tpm.take_permanent_blob();
+                self.store.save_permanent(&blob)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_locality(&mut self, l: u8) {
+        self.locality = l;
+    }
+
+    /// Handles one control request; returns the response bytes and what to do next.
+    pub fn control(&mut self, req: Request) -> (Vec<u8>, After) {
+        use Request::*;
+        let running = self.tpm.is_some();
+        let ok = || ctrl::result(res::SUCCESS);
+        let needs_run = matches!(
+            req,
+            GetTpmEstablished
+                | HashStart
+                | HashData(_)
+                | HashEnd
+                | CancelTpmCmd
+                | StoreVolatile
+                | ResetTpmEstablished(_)
+                | GetStateBlob { .. }
+        );
+        if needs_run && !running {
+            return (ctrl::result(res::BAD_ORDINAL), After::Nothing);
+        }
+        let out = match req {
+            GetCapability => {
+                let mut v = 0u32.to_be_bytes().to_vec();
+                v.extend_from_slice(&ctrl::CAPABILITIES.to_be_bytes());
+                v
+            }
+            Init { flags } => match self.init(flags) {
+                Ok(()) => ok(),
+                Err(e) => {
+                    error!("CMD_INIT failed: {e}");
+                    ctrl::result(res::FAIL)
+                }
+            },
+            Shutdown => {
+                self.tpm = None;
+                return (ok(), After::Exit);
+            }
+            GetTpmEstablished => {
+                let bit = self.tpm.as_ref().is_some_and(|t| t.tpm_established()) as u8;
+                let mut v = ok();
+                v.extend_from_slice(&[bit, 0, 0, 0]);
+                v
+            }
+            SetLocality(l) => {
+                if l > 4 || (l == 4 && self.opts.reject_locality_4) {
+                    ctrl::result(res::BAD_LOCALITY)
+                } else {
+                    self.locality = l;
+                    ok()
+                }
+            }
+            HashStart => self.platform_op(|t| t.hash_start()),
+            HashData(d) => self.platform_op(|t| t.hash_data(&d)),
+            HashEnd => self.platform_op(|t| t.hash_end()),
+            // Commands run to completion before the next request is read: nothing is
+            // ever in flight to cancel.
+            CancelTpmCmd => ok(),
+            StoreVolatile => {
+                let blob = self
+                    .tpm
+                    .as_ref()
+                    .map(|t| t.volatile_blob())
+                    .unwrap_or_default();
+                match self.store.save_volatile(&blob) {
+                    Ok(()) => ok(),
+                    Err(e) => {
+                        error!("STORE_VOLATILE: {e}");
+                        ctrl::result(res::FAIL)
+                    }
+                }
+            }
+            ResetTpmEstablished(l) => {
+                let r = self.tpm.as_mut().map(|t| t.reset_established(l));
+                match r {
+                    Some(Ok(())) => match self.persist() {
+                        Ok(()) => ok(),
+                        Err(e) => {
+                            error!("{e}");
+                            ctrl::result(res::FAIL)
+                        }
+                    },
+                    _ => ctrl::result(res::BAD_LOCALITY),
+                }
+            }
+            GetStateBlob {
+                blob_type, offset, ..
+            } => self.get_state_blob(blob_type, offset),
+            SetStateBlob {
+                blob_type, data, ..
+            } => self.set_state_blob(blob_type, data),
+            Stop => {
+                self.tpm = None;
+                ok()
+            }
+            GetConfig => {
+                let mut v = ok();
+                v.extend_from_slice(&self.opts.config_flags.to_be_bytes());
+                v
+            }
+            SetDataFd => return (ok(), After::TakeDataFd),
+            SetBufferSize(n) => {
+                if n != 0 && running {
+                    ctrl::result(res::BAD_ORDINAL)
+                } else {
+                    if n != 0 {
+                        self.buffer_size = (n as usize).clamp(MIN_COMMAND_SIZE, MAX_COMMAND_SIZE);
+                    }
+                    let mut v = ok();
+                    for x in [self.buffer_size, MIN_COMMAND_SIZE, MAX_COMMAND_SIZE] {
+                        v.extend_from_slice(&(x as u32).to_be_bytes());
+                    }
+                    v
+                }
+            }
+            GetInfo { flags, offset } => get_info(flags, offset),
+            // The state directory is locked for the daemon's whole life.
+            LockStorage { .. } => ok(),
+        };
+        (out, After::Nothing)
+    }
+
+    /// Runs a platform indication (DRTM hashing, established flag) and stores what changed.
+    fn platform_op(&mut self, f: impl FnOnce(&mut Tpm)) -> Vec<u8> {
+        if let Some(t) = self.tpm.as_mut() {
+            f(t);
+        }
+        match self.persist() {
+            Ok(()) => ctrl::result(res::SUCCESS),
+            Err(e) => {
+                error!("{e}");
+                self.tpm = None;
+                ctrl::result(res::FAIL)
+            }
+        }
+    }
+
+    fn get_state_blob(&mut self, blob_type: u32, offset: u32) -> Vec<u8> {
+        let Some(tpm) = self.tpm.as_ref() else {
+            return ctrl::result(res::BAD_ORDINAL);
+        };
+        let blob = match blob_type {
+            ctrl::BLOB_PERMANENT => tpm.permanent_blob(),
+            ctrl::BLOB_VOLATILE => tpm.volatile_blob(),
+            // TPM 2 keeps Shutdown(STATE) data in the permanent blob: no savestate blob.
+            ctrl::BLOB_SAVESTATE => {
+                let mut v = ctrl::result(res::RETRY);
+                v.extend_from_slice(&[0; 12]);
+                return v;
+            }
+            _ => return ctrl::result(res::BAD_PARAMETER),
+        };
+        let offset = offset as usize;
+        if offset > blob.len() {
+            return ctrl::result(res::BAD_PARAMETER);
+        }
+        let part = &blob[offset..];
+        let mut v = ctrl::result(res::SUCCESS);
+        v.extend_from_slice(&0u32.to_be_bytes()); // state flags: not encrypted
+        v.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        v.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        v.extend_from_slice(part);
+        v
+    }
+
+    fn set_state_blob(&mut self, blob_type: u32, data: Vec<u8>) -> Vec<u8> {
+        if self.tpm.is_some() {
+            return ctrl::result(res::BAD_ORDINAL);
+        }
+        // Checked now (envelope and checksum) so a bad blob is refused at once.
+        let check = match blob_type {
+            ctrl::BLOB_PERMANENT => {
+                tpm2_engine::state::blob::open(tpm2_engine::state::blob::BlobKind::Permanent, &data)
+                    .map(|_| ())
+            }
+            ctrl::BLOB_VOLATILE => {
+                tpm2_engine::state::blob::open(tpm2_engine::state::blob::BlobKind::Volatile, &data)
+                    .map(|_| ())
+            }
+            _ => return ctrl::result(res::BAD_PARAMETER),
+        };
+        if let Err(e) = check {
+            warn!("SET_STATEBLOB type {blob_type} refused: {e}");
+            return ctrl::result(res::BAD_PARAMETER);
+        }
+        match blob_type {
+            ctrl::BLOB_PERMANENT => self.staged_permanent = Some(data),
+            _ => self.staged_volatile = Some(data),
+        }
+        ctrl::result(res::SUCCESS)
+    }
+}
+
+/// `GET_INFO`: a NUL-terminated JSON string, served in chunks from `offset`.
+fn get_info(flags: u64, offset: u32) -> Vec<u8> {
+    let mut obj = serde_json::Map::new();
+    if flags & ctrl::INFO_TPMSPECIFICATION != 0 {
+        obj.insert(
+            "TPMSpecification".into(),
+            serde_json::json!({"family": "2.0", "level": 0, "revision": 159}),
+        );
+    }
+    if flags & ctrl::INFO_TPMATTRIBUTES != 0 {
+        obj.insert(
+            "TPMAttributes".into(),
+            serde_json::json!({
+                "manufacturer": "id:46455252",
+                "version": format!("id:{:08X}", firmware_version()),
+                "model": "swtpm",
+            }),
+        );
+    }
+    let mut text = serde_json::Value::Object(obj).to_string().into_bytes();
+    text.push(0);
+    let offset = offset as usize;
+    if offset >= text.len() {
+        return ctrl::result(res::BAD_PARAMETER);
+    }
+    let part = &text[offset..(offset + ctrl::INFO_CHUNK).min(text.len())];
+    let mut v = ctrl::result(res::SUCCESS);
+    v.extend_from_slice(&(text.len() as u32).to_be_bytes());
+    v.extend_from_slice(&(part.len() as u32).to_be_bytes());
+    v.extend_from_slice(part);
+    v
+}
+
+/// `TPM_PT_FIRMWARE_VERSION_1` as the engine reports it (major << 16 | minor).
+fn firmware_version() -> u32 {
+    let mut p = env!("CARGO_PKG_VERSION")
+        .split('.')
+        .map(|x| x.parse::<u32>().unwrap_or(0));
+    let major = p.next().unwrap_or(0);
+    let minor = p.next().unwrap_or(0);
+    (major << 16) | minor
+}

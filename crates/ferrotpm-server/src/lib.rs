@@ -1,0 +1,12 @@
+//! ferrotpm's transports: swtpm's data and control channels (TCP, Unix sockets, inherited
+//! fds, `SET_DATAFD` fd passing). Transports frame bytes; they never interpret a TPM command.
+#![deny(unsafe_code)]
+
+pub mod ctrl;
+pub mod instance;
+pub mod options;
+pub mod persist;
+pub mod swtpm;
+
+pub use instance::{Instance, Options};
+pub use persist::{MemoryPersistence, PersistError, Persistence, Stored};

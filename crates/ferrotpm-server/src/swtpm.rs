@@ -1,0 +1,552 @@
+//! The swtpm `socket` front end: data channel (TCP, Unix, inherited fd, or an fd passed by
+//! `SET_DATAFD`), control channel (TCP, Unix, inherited listening or connected fd), pid
+//! file, signals, `--terminate`.
+
+use crate::ctrl::{self, res, Framed, Request};
+use crate::instance::{After, InitError, Instance};
+use crate::options::{Endpoint, Flags, LocalityOpt, PidOpt, ServerOpt};
+use std::io::{self, IoSliceMut, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tracing::{error, info, warn};
+
+/// A control message must be complete this long after its first byte (swtpm: 500 ms).
+const CTRL_DEADLINE: Duration = Duration::from_millis(500);
+/// Largest data-channel frame read; larger size fields are answered and the connection
+/// closed, so a lying size cannot make us allocate without bound.
+const MAX_FRAME: usize = 64 * 1024;
+/// The vendor command swtpm accepts with `--locality allow-set-locality` (TPM2_SetLocality).
+const CC_SET_LOCALITY: u32 = 0x2000_1000;
+
+pub struct SocketConfig {
+    pub server: Option<ServerOpt>,
+    pub ctrl: Option<Endpoint>,
+    pub terminate: bool,
+    pub flags: Flags,
+    pub locality: LocalityOpt,
+    pub pid: Option<PidOpt>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Init(#[from] InitError),
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> ServeError {
+    let what = what.into();
+    move |source| ServeError::Io { what, source }
+}
+
+/// Files removed when the daemon exits cleanly.
+#[derive(Default)]
+struct Cleanup {
+    paths: Mutex<Vec<PathBuf>>,
+}
+
+impl Cleanup {
+    fn add(&self, p: PathBuf) {
+        lock(&self.paths).push(p);
+    }
+
+    fn exit(&self, code: i32) -> ! {
+        for p in lock(&self.paths).iter() {
+            let _ = std::fs::remove_file(p);
+        }
+        std::process::exit(code)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Daemon {
+    inst: Mutex<Instance>,
+    cleanup: Cleanup,
+    /// A data connection is being served (second `SET_DATAFD` is refused).
+    data_busy: AtomicBool,
+    has_data_listener: bool,
+    terminate: bool,
+    allow_set_locality: bool,
+    disconnect: bool,
+}
+
+/// Takes ownership of an inherited descriptor named on the command line.
+#[allow(unsafe_code)]
+fn inherit_fd(fd: i32) -> io::Result<OwnedFd> {
+    use std::os::fd::{BorrowedFd, FromRawFd};
+    if fd <= 2 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("fd {fd} is a standard stream"),
+        ));
+    }
+    // SAFETY: `fd` is a non-negative descriptor number the parent passed on our command line
+    // (the swtpm contract for fd=/clientfd=/--fd); the borrow lives only for the fcntl
+    // call, which checks that it is open.
+    let open = unsafe { rustix::io::fcntl_getfd(BorrowedFd::borrow_raw(fd)) };
+    open.map_err(io::Error::from)?;
+    // SAFETY: the descriptor is open (checked above) and nothing else in this process owns
+    // it: each fd option is consumed exactly once, at start-up, before any other code could
+    // have opened or wrapped a descriptor with this number.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl Listener {
+    fn bind(ep: &Endpoint, cleanup: &Cleanup, what: &str) -> Result<Listener, ServeError> {
+        match ep {
+            Endpoint::Tcp { bind, port } => TcpListener::bind((bind.as_str(), *port))
+                .map(Listener::Tcp)
+                .map_err(io_err(format!("{what}: cannot listen on {bind}:{port}"))),
+            Endpoint::Unix { path, mode } => {
+                if std::fs::symlink_metadata(path).is_ok() {
+                    let _ = std::fs::remove_file(path);
+                }
+                let l = UnixListener::bind(path).map_err(io_err(format!(
+                    "{what}: cannot listen on {}",
+                    path.display()
+                )))?;
+                cleanup.add(path.clone());
+                if let Some(m) = mode {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(*m))
+                        .map_err(io_err(format!("{what}: chmod {}", path.display())))?;
+                }
+                Ok(Listener::Unix(l))
+            }
+            Endpoint::ListenFd(fd) => {
+                let owned = inherit_fd(*fd).map_err(io_err(format!("{what}: fd {fd}")))?;
+                // A listening fd is TCP or Unix; ask the socket which.
+                if is_unix(&owned) {
+                    Ok(Listener::Unix(UnixListener::from(owned)))
+                } else {
+                    Ok(Listener::Tcp(TcpListener::from(owned)))
+                }
+            }
+            Endpoint::ConnectedFd(_) => Err(ServeError::Io {
+                what: format!("{what}: a connected fd is not a listener"),
+                source: io::Error::from(io::ErrorKind::InvalidInput),
+            }),
+        }
+    }
+
+    fn accept(&self) -> io::Result<Conn> {
+        match self {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Conn::Tcp(s)
+            }),
+            Listener::Unix(l) => l.accept().map(|(s, _)| Conn::Unix(s)),
+        }
+    }
+}
+
+fn is_unix(fd: &OwnedFd) -> bool {
+    matches!(
+        rustix::net::getsockname(fd).map(|a| a.address_family()),
+        Ok(rustix::net::AddressFamily::UNIX)
+    )
+}
+
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    fn from_fd(fd: OwnedFd) -> Conn {
+        if is_unix(&fd) {
+            Conn::Unix(UnixStream::from(fd))
+        } else {
+            Conn::Tcp(TcpStream::from(fd))
+        }
+    }
+
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.set_read_timeout(t),
+            Conn::Unix(s) => s.set_read_timeout(t),
+        }
+    }
+
+    /// Reads what is available; a Unix socket also yields descriptors passed with
+    /// `SCM_RIGHTS`.
+    fn read_with_fds(&mut self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => {
+                use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+                let mut space =
+                    [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(4))];
+                let mut anc = RecvAncillaryBuffer::new(&mut space);
+                let mut iov = [IoSliceMut::new(buf)];
+                let r =
+                    rustix::net::recvmsg(s.as_fd(), &mut iov, &mut anc, RecvFlags::CMSG_CLOEXEC)
+                        .map_err(io::Error::from)?;
+                for msg in anc.drain() {
+                    if let RecvAncillaryMessage::ScmRights(rights) = msg {
+                        fds.extend(rights);
+                    }
+                }
+                Ok(r.bytes)
+            }
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads exactly `buf.len()` bytes; `Ok(false)` on a clean EOF before the first byte.
+fn read_full(s: &mut impl Read, buf: &mut [u8]) -> io::Result<bool> {
+    let mut got = 0;
+    while got < buf.len() {
+        match s.read(&mut buf[got..]) {
+            Ok(0) if got == 0 => return Ok(false),
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+fn tpm_error(rc: u32) -> Vec<u8> {
+    let mut v = vec![0x80, 0x01, 0, 0, 0, 10];
+    v.extend_from_slice(&rc.to_be_bytes());
+    v
+}
+
+impl Daemon {
+    /// Serves TPM commands on one connection until it closes.
+    fn serve_data(&self, s: &mut Conn) -> io::Result<()> {
+        loop {
+            let mut head = [0u8; 6];
+            if !read_full(s, &mut head[..2])? {
+                return Ok(());
+            }
+            let tag = u16::from_be_bytes([head[0], head[1]]);
+            if tag != 0x8001 && tag != 0x8002 {
+                // TCG send-command header (mssim framing on the data channel):
+                // u32 8, u8 locality, u32 size, command → u32 size, response, u32 0.
+                let mut rest = [0u8; 7];
+                read_full(s, &mut rest)?;
+                let code = u32::from_be_bytes([head[0], head[1], rest[0], rest[1]]);
+                if code != 8 {
+                    s.write_all(&tpm_error(tpm2_types::Rc::BAD_TAG.0))?;
+                    return Ok(());
+                }
+                let loc = rest[2];
+                let size = u32::from_be_bytes([rest[3], rest[4], rest[5], rest[6]]) as usize;
+                if size > MAX_FRAME {
+                    return Ok(());
+                }
+                let mut cmd = vec![0u8; size];
+                read_full(s, &mut cmd)?;
+                let resp = {
+                    let mut inst = lock(&self.inst);
+                    inst.set_locality(loc.min(4));
+                    inst.execute(&cmd)
+                };
+                let mut out = (resp.len() as u32).to_be_bytes().to_vec();
+                out.extend_from_slice(&resp);
+                out.extend_from_slice(&[0; 4]);
+                s.write_all(&out)?;
+                continue;
+            }
+            read_full(s, &mut head[2..6])?;
+            let size = u32::from_be_bytes([head[2], head[3], head[4], head[5]]) as usize;
+            if !(10..=MAX_FRAME).contains(&size) {
+                s.write_all(&tpm_error(tpm2_types::Rc::COMMAND_SIZE.0))?;
+                return Ok(());
+            }
+            let mut cmd = vec![0u8; size];
+            cmd[..6].copy_from_slice(&head);
+            read_full(s, &mut cmd[6..])?;
+            let resp = self.data_command(&cmd);
+            s.write_all(&resp)?;
+            if self.disconnect {
+                return Ok(());
+            }
+        }
+    }
+
+    fn data_command(&self, cmd: &[u8]) -> Vec<u8> {
+        let code = u32::from_be_bytes([cmd[6], cmd[7], cmd[8], cmd[9]]);
+        let mut inst = lock(&self.inst);
+        if code == CC_SET_LOCALITY && inst.is_running() {
+            if !self.allow_set_locality {
+                return tpm_error(tpm2_types::Rc::FAILURE.0);
+            }
+            return match cmd.get(10) {
+                Some(&l) if l <= 4 && cmd.len() == 11 => {
+                    inst.set_locality(l);
+                    tpm_error(0)
+                }
+                _ => tpm_error(tpm2_types::Rc::LOCALITY.0),
+            };
+        }
+        inst.execute(cmd)
+    }
+
+    /// Serves one control connection until it closes.
+    fn serve_ctrl(self: &Arc<Self>, mut c: Conn) -> io::Result<()> {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut started: Option<Instant> = None;
+        loop {
+            let timeout = started.map(|t| {
+                CTRL_DEADLINE
+                    .saturating_sub(t.elapsed())
+                    .max(Duration::from_millis(1))
+            });
+            c.set_read_timeout(timeout)?;
+            let n = match c.read_with_fds(&mut chunk, &mut fds) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    // Truncated message: swtpm closes without answering.
+                    warn!("control message incomplete after {CTRL_DEADLINE:?}; closing");
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                started = Some(Instant::now());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let reply = match ctrl::frame(&buf) {
+                Framed::Incomplete => continue,
+                Framed::Unknown(_) => ctrl::result(res::BAD_ORDINAL),
+                Framed::BadParameter(_) => ctrl::result(res::BAD_PARAMETER),
+                Framed::Request(_, used) if used < buf.len() => {
+                    // More bytes than the command carries (swtpm: TPM_BAD_PARAMETER).
+                    ctrl::result(res::BAD_PARAMETER)
+                }
+                Framed::Request(Request::SetDataFd, _) => self.set_data_fd(&mut fds),
+                Framed::Request(req, _) => {
+                    let (out, after) = lock(&self.inst).control(req);
+                    if after == After::Exit {
+                        let _ = c.write_all(&out);
+                        info!("CMD_SHUTDOWN: exiting");
+                        self.cleanup.exit(0);
+                    }
+                    out
+                }
+            };
+            buf.clear();
+            fds.clear();
+            started = None;
+            c.write_all(&reply)?;
+        }
+    }
+
+    fn set_data_fd(self: &Arc<Self>, fds: &mut Vec<OwnedFd>) -> Vec<u8> {
+        if self.has_data_listener || self.data_busy.load(Ordering::SeqCst) {
+            return ctrl::result(res::IOERROR);
+        }
+        let Some(fd) = fds.pop() else {
+            return ctrl::result(res::BAD_PARAMETER);
+        };
+        self.data_busy.store(true, Ordering::SeqCst);
+        let me = self.clone();
+        std::thread::spawn(move || {
+            let mut conn = Conn::from_fd(fd);
+            if let Err(e) = me.serve_data(&mut conn) {
+                warn!("data channel: {e}");
+            }
+            me.data_busy.store(false, Ordering::SeqCst);
+            if me.terminate {
+                info!("data channel closed: terminating");
+                me.cleanup.exit(0);
+            }
+        });
+        ctrl::result(res::SUCCESS)
+    }
+}
+
+fn write_pid(p: &PidOpt, cleanup: &Cleanup) -> Result<(), ServeError> {
+    let pid = std::process::id().to_string();
+    match p {
+        PidOpt::File(path) => {
+            std::fs::write(path, &pid).map_err(io_err(format!("pid file {}", path.display())))?;
+            cleanup.add(path.clone());
+        }
+        PidOpt::Fd(fd) => {
+            let f = inherit_fd(*fd).map_err(io_err(format!("pid fd {fd}")))?;
+            let mut f = std::fs::File::from(f);
+            f.write_all(pid.as_bytes()).map_err(io_err("pid fd"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the daemon until `CMD_SHUTDOWN`, a signal, or (with `--terminate`) the end of the
+/// data connection. Returns only on a start-up error.
+pub fn run(mut inst: Instance, cfg: SocketConfig) -> Result<(), ServeError> {
+    if cfg.flags.not_need_init {
+        inst.init(0)?;
+        if let Some(su) = cfg.flags.startup {
+            let mut cmd = vec![0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44];
+            cmd.extend_from_slice(&su.to_be_bytes());
+            let r = inst.execute_at(0, &cmd);
+            let rc = u32::from_be_bytes([r[6], r[7], r[8], r[9]]);
+            if rc != 0 {
+                warn!("TPM2_Startup at start answered {}", tpm2_types::Rc(rc));
+            }
+        }
+    }
+    let cleanup = Cleanup::default();
+    let data_listener = match cfg.server.as_ref().map(|s| &s.endpoint) {
+        Some(Endpoint::ConnectedFd(_)) | None => None,
+        Some(ep) => Some(Listener::bind(ep, &cleanup, "data channel")?),
+    };
+    let data_fd = match cfg.server.as_ref().map(|s| &s.endpoint) {
+        Some(Endpoint::ConnectedFd(fd)) => {
+            Some(inherit_fd(*fd).map_err(io_err(format!("data fd {fd}")))?)
+        }
+        _ => None,
+    };
+    let (ctrl_listener, ctrl_conn) = match &cfg.ctrl {
+        Some(Endpoint::ConnectedFd(fd)) => (
+            None,
+            Some(Conn::from_fd(
+                inherit_fd(*fd).map_err(io_err(format!("ctrl fd {fd}")))?,
+            )),
+        ),
+        Some(ep) => (Some(Listener::bind(ep, &cleanup, "control channel")?), None),
+        None => (None, None),
+    };
+    let daemon = Arc::new(Daemon {
+        inst: Mutex::new(inst),
+        cleanup,
+        data_busy: AtomicBool::new(data_fd.is_some()),
+        has_data_listener: data_listener.is_some(),
+        terminate: cfg.terminate || data_fd.is_some(),
+        allow_set_locality: cfg.locality.allow_set_locality,
+        disconnect: cfg.server.as_ref().is_some_and(|s| s.disconnect),
+    });
+    if let Some(p) = &cfg.pid {
+        write_pid(p, &daemon.cleanup)?;
+    }
+    spawn_signal_thread(daemon.clone())?;
+
+    let mut threads = Vec::new();
+    if let Some(fd) = data_fd {
+        let d = daemon.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut c = Conn::from_fd(fd);
+            if let Err(e) = d.serve_data(&mut c) {
+                warn!("data channel: {e}");
+            }
+            info!("data connection closed: terminating");
+            d.cleanup.exit(0);
+        }));
+    }
+    if let Some(l) = data_listener {
+        let d = daemon.clone();
+        threads.push(std::thread::spawn(move || loop {
+            match l.accept() {
+                Ok(mut c) => {
+                    if let Err(e) = d.serve_data(&mut c) {
+                        warn!("data connection: {e}");
+                    }
+                    if d.terminate {
+                        info!("data connection closed: terminating");
+                        d.cleanup.exit(0);
+                    }
+                }
+                Err(e) => error!("data channel accept: {e}"),
+            }
+        }));
+    }
+    if let Some(c) = ctrl_conn {
+        let d = daemon.clone();
+        threads.push(std::thread::spawn(move || {
+            if let Err(e) = d.serve_ctrl(c) {
+                warn!("control connection: {e}");
+            }
+            info!("control connection closed: exiting");
+            d.cleanup.exit(0);
+        }));
+    }
+    if let Some(l) = ctrl_listener {
+        let d = daemon.clone();
+        threads.push(std::thread::spawn(move || loop {
+            // One control client at a time, as swtpm.
+            match l.accept() {
+                Ok(c) => {
+                    if let Err(e) = d.serve_ctrl(c) {
+                        warn!("control connection: {e}");
+                    }
+                }
+                Err(e) => error!("control channel accept: {e}"),
+            }
+        }));
+    }
+    if threads.is_empty() {
+        return Err(ServeError::Io {
+            what: "nothing to serve: give --server and/or --ctrl".into(),
+            source: io::Error::from(io::ErrorKind::InvalidInput),
+        });
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    daemon.cleanup.exit(0)
+}
+
+fn spawn_signal_thread(d: Arc<Daemon>) -> Result<(), ServeError> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])
+        .map_err(io_err("signal handlers"))?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            info!("signal {sig}: exiting");
+            // Hold the instance lock so no command is half-way through its commit.
+            let _guard = lock(&d.inst);
+            d.cleanup.exit(0);
+        }
+    });
+    Ok(())
+}
