@@ -3,7 +3,7 @@
 //! command. Transport-free: the socket front ends feed it bytes.
 
 use crate::ctrl::{self, res, Request};
-use crate::persist::{PersistError, Persistence, Stored};
+use crate::persist::{PersistError, Persistence};
 use tpm2_engine::{Platform, Tpm, MAX_COMMAND_SIZE, MIN_COMMAND_SIZE};
 use tracing::{error, info, warn};
 
