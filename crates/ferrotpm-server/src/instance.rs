@@ -152,6 +152,31 @@ impl Instance {
         Ok(())
     }
 
+    /// Powers the TPM off: volatile state is gone, permanent state is already stored.
+    pub fn power_off(&mut self) {
+        self.tpm = None;
+    }
+
+    /// `_TPM_Hash_Start/Data/End` from the platform (ignored while powered off).
+    pub fn hash_start(&mut self) {
+        self.platform_op(|t| t.hash_start());
+    }
+
+    pub fn hash_data(&mut self, d: &[u8]) {
+        self.platform_op(|t| t.hash_data(d));
+    }
+
+    pub fn hash_end(&mut self) {
+        self.platform_op(|t| t.hash_end());
+    }
+
+    /// Puts the TPM in failure mode (a platform test facility).
+    pub fn force_failure(&mut self, why: &str) {
+        if let Some(t) = self.tpm.as_mut() {
+            t.force_failure(why);
+        }
+    }
+
     pub fn set_locality(&mut self, l: u8) {
         self.locality = l;
     }

@@ -4,6 +4,7 @@
 
 pub mod ctrl;
 pub mod instance;
+pub mod mssim;
 pub mod options;
 pub mod persist;
 pub mod swtpm;

@@ -167,6 +167,12 @@ impl Tpm {
         self.rt.failure.as_deref()
     }
 
+    /// Enters failure mode on the platform's request (simulator test facility): only
+    /// GetTestResult and GetCapability answer until the next `_TPM_Init`.
+    pub fn force_failure(&mut self, why: &str) {
+        self.enter_failure(why.to_string());
+    }
+
     /// Sets the largest command accepted (the control channel's `SET_BUFFERSIZE`), clamped
     /// to what this TPM supports; returns the size in use.
     pub fn set_buffer_size(&mut self, size: usize) -> usize {
