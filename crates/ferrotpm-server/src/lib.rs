@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 pub mod ctrl;
+pub mod ctrl_client;
 pub mod instance;
 pub mod mssim;
 pub mod options;
