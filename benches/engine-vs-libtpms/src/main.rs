@@ -120,7 +120,9 @@ fn main() {
     println!("| operation | ferrotpm | libtpms 0.9 | ferrotpm / libtpms |");
     println!("|---|---:|---:|---:|");
     let mut failed = false;
-    for op in ops() {
+    // BENCH_ONLY=substring runs only matching operations (for profiling one of them).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for op in ops().into_iter().filter(|o| o.name.contains(only.as_str())) {
         let mut f = Tpm::manufacture(Box::new(OsPlatform::new()));
         let mut l = match libtpms::Libtpms::new() {
             Ok(l) => l,
