@@ -74,6 +74,16 @@ impl Hasher {
         })
     }
 
+    /// Writes the digest into the first `alg.digest_size()` bytes of `out` (no allocation).
+    pub fn finish_into(self, out: &mut [u8]) {
+        match self {
+            Hasher::Sha1(h) => out[..20].copy_from_slice(&h.finalize()),
+            Hasher::Sha256(h) => out[..32].copy_from_slice(&h.finalize()),
+            Hasher::Sha384(h) => out[..48].copy_from_slice(&h.finalize()),
+            Hasher::Sha512(h) => out[..64].copy_from_slice(&h.finalize()),
+        }
+    }
+
     pub fn finish(self) -> Vec<u8> {
         match self {
             Hasher::Sha1(h) => h.finalize().to_vec(),
@@ -81,6 +91,23 @@ impl Hasher {
             Hasher::Sha384(h) => h.finalize().to_vec(),
             Hasher::Sha512(h) => h.finalize().to_vec(),
         }
+    }
+}
+
+/// The PCR extend operation in place: `pcr = H(pcr || digest)`. Uses the concrete hash
+/// types so no hasher state is moved around (this is the hottest path of a measured boot).
+pub fn extend_in_place(alg: HashAlg, pcr: &mut [u8], digest: &[u8]) {
+    fn ext<D: Digest>(pcr: &mut [u8], d: &[u8]) {
+        let mut h = D::new();
+        h.update(&*pcr);
+        h.update(d);
+        pcr.copy_from_slice(&h.finalize());
+    }
+    match alg {
+        HashAlg::Sha1 => ext::<Sha1>(pcr, digest),
+        HashAlg::Sha256 => ext::<Sha256>(pcr, digest),
+        HashAlg::Sha384 => ext::<Sha384>(pcr, digest),
+        HashAlg::Sha512 => ext::<Sha512>(pcr, digest),
     }
 }
 

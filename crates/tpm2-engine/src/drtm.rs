@@ -67,7 +67,7 @@ impl Tpm {
         } else {
             self.vol.pcrs.zero(0);
             for b in &mut self.vol.pcrs.banks {
-                if let Some(last) = b.values[0].last_mut() {
+                if let Some(last) = b.get_mut(0).last_mut() {
                     *last = 4;
                 }
             }

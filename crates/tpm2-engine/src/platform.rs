@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The entropy source failed; the engine goes into failure mode.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -17,15 +16,22 @@ pub trait Platform: Send {
     fn now_ms(&self) -> u64;
 }
 
-/// The operating system's entropy and monotonic clock.
+/// The operating system's entropy and monotonic clock. Time comes from the coarse
+/// monotonic clock (millisecond-scale resolution is all a TPM's Clock needs, and it costs a
+/// fraction of a precise read on every command).
 pub struct OsPlatform {
-    origin: Instant,
+    origin_ms: u64,
+}
+
+fn coarse_ms() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+    t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
 }
 
 impl OsPlatform {
     pub fn new() -> Self {
         OsPlatform {
-            origin: Instant::now(),
+            origin_ms: coarse_ms(),
         }
     }
 }
@@ -42,7 +48,7 @@ impl Platform for OsPlatform {
     }
 
     fn now_ms(&self) -> u64 {
-        self.origin.elapsed().as_millis() as u64
+        coarse_ms().saturating_sub(self.origin_ms)
     }
 }
 

@@ -130,12 +130,20 @@ impl Tpm {
     /// Executes one command at `locality` (0–4). Total: every byte string gets a
     /// well-formed response.
     pub fn execute(&mut self, locality: u8, command: &[u8]) -> Outcome {
-        self.tick();
-        let response = self.dispatch(locality, command);
+        let mut response = Vec::new();
+        let permanent_changed = self.execute_into(locality, command, &mut response);
         Outcome {
             response,
-            permanent_changed: self.rt.perm_dirty,
+            permanent_changed,
         }
+    }
+
+    /// [`Tpm::execute`] writing into a caller's buffer (cleared first, capacity reused);
+    /// returns whether permanent state changed.
+    pub fn execute_into(&mut self, locality: u8, command: &[u8], response: &mut Vec<u8>) -> bool {
+        self.tick();
+        self.dispatch(locality, command, response);
+        self.rt.perm_dirty
     }
 
     /// Whether permanent state changed since it was last serialized.

@@ -187,6 +187,30 @@ impl Codec for TpmlDigestValues {
     }
 }
 
+/// A `TPML_DIGEST_VALUES` borrowed from the command buffer (no allocation): the same
+/// checks as [`TpmlDigestValues`].
+#[derive(Clone, Copy, Debug)]
+pub struct DigestValuesRef<'a> {
+    items: [(HashAlg, &'a [u8]); HASH_COUNT],
+    len: usize,
+}
+
+impl<'a> DigestValuesRef<'a> {
+    pub fn read(r: &mut Reader<'a>) -> Result<Self, Rc> {
+        let n = crate::codec::read_count(r, HASH_COUNT)?;
+        let mut items = [(HashAlg::Sha1, &[][..]); HASH_COUNT];
+        for item in items.iter_mut().take(n) {
+            let hash = HashAlg::read(r)?;
+            *item = (hash, r.take(hash.digest_size())?);
+        }
+        Ok(DigestValuesRef { items, len: n })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (HashAlg, &'a [u8])> + '_ {
+        self.items[..self.len].iter().copied()
+    }
+}
+
 /// `TPMS_AUTH_COMMAND`: one entry of a command's authorization area.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TpmsAuthCommand {

@@ -8,8 +8,8 @@ use crate::Tpm;
 use tpm2_crypto::digest;
 use tpm2_types::constants::rh;
 use tpm2_types::structures::{
-    PcrBitmap, TpmlDigest, TpmlDigestValues, TpmlPcrSelection, TpmsPcrSelection, TpmtHa,
-    IMPLEMENTATION_PCR,
+    DigestValuesRef, PcrBitmap, TpmlDigest, TpmlDigestValues, TpmlPcrSelection, TpmsPcrSelection,
+    TpmtHa, IMPLEMENTATION_PCR,
 };
 use tpm2_types::{HashAlg, OptHashAlg, Rc, Tpm2bAuth, Tpm2bDigest, Tpm2bEvent};
 
@@ -25,8 +25,12 @@ impl Tpm {
     /// Extends one digest into one PCR; `pcrUpdateCounter` advances once per bank extended
     /// unless the PCR is in the no-increment set.
     pub(crate) fn pcr_extend(&mut self, pcr: usize, ha: &TpmtHa) {
-        if self.vol.pcrs.is_allocated(ha.hash, pcr) {
-            self.vol.pcrs.extend(ha.hash, pcr, &ha.digest);
+        self.pcr_extend_raw(pcr, ha.hash, &ha.digest);
+    }
+
+    pub(crate) fn pcr_extend_raw(&mut self, pcr: usize, alg: HashAlg, digest: &[u8]) {
+        if self.vol.pcrs.is_allocated(alg, pcr) {
+            self.vol.pcrs.extend(alg, pcr, digest);
             self.pcr_changed(pcr);
         }
     }
@@ -62,14 +66,14 @@ fn pcr_of(h: u32) -> Option<usize> {
 }
 
 pub fn extend(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
-    let digests: TpmlDigestValues = c.params.read()?;
+    let digests = c.params.read_with(DigestValuesRef::read)?;
     c.params.end()?;
     let Some(pcr) = pcr_of(c.handle(0)) else {
         return Ok(());
     };
     tpm.check_extend_locality(pcr, c.locality)?;
-    for d in &digests.0 {
-        tpm.pcr_extend(pcr, d);
+    for (alg, d) in digests.iter() {
+        tpm.pcr_extend_raw(pcr, alg, d);
     }
     Ok(())
 }
@@ -87,31 +91,34 @@ pub fn event(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 }
 
 /// TPM2_PCR_Read: at most 8 digests; the returned selection names exactly the PCRs whose
-/// values are returned (Part 3, §22.4).
+/// values are returned (Part 3, §22.4). Written straight into the response.
 pub fn read(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let sel: TpmlPcrSelection = c.params.read()?;
     c.params.end()?;
-    let mut values = Vec::new();
-    let mut out = Vec::with_capacity(sel.0.len());
+    let mut picked: [(HashAlg, usize); TpmlDigest::MAX] = [(HashAlg::Sha1, 0); TpmlDigest::MAX];
+    let mut n = 0;
+    c.put(&tpm.vol.state_reset.pcr_update_counter);
+    c.put(&(sel.0.len() as u32));
     for s in &sel.0 {
         let mut got = PcrBitmap::default();
         for pcr in s.select.iter() {
-            if values.len() >= TpmlDigest::MAX {
-                break;
-            }
-            if let Some(v) = tpm.vol.pcrs.value(s.hash, pcr) {
-                values.push(Tpm2bDigest::from(v.to_vec()));
+            if n < TpmlDigest::MAX && tpm.vol.pcrs.is_allocated(s.hash, pcr) {
+                picked[n] = (s.hash, pcr);
+                n += 1;
                 got.set(pcr);
             }
         }
-        out.push(TpmsPcrSelection {
+        c.put(&TpmsPcrSelection {
             hash: s.hash,
             select: got,
         });
     }
-    c.put(&tpm.vol.state_reset.pcr_update_counter);
-    c.put(&TpmlPcrSelection(out));
-    c.put(&TpmlDigest(values));
+    c.put(&(n as u32));
+    for &(alg, pcr) in &picked[..n] {
+        let v = tpm.vol.pcrs.value(alg, pcr).unwrap_or(&[]);
+        c.put(&(v.len() as u16));
+        c.out.extend_from_slice(v);
+    }
     Ok(())
 }
 

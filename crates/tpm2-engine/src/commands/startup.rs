@@ -79,7 +79,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             for bank in &mut pcrs.banks {
                 if let Some(old) = s.pcrs.bank(bank.alg) {
                     for pcr in (0..IMPLEMENTATION_PCR).filter(|p| pc_client::SAVE.is_set(*p)) {
-                        bank.values[pcr] = old.values[pcr].clone();
+                        bank.get_mut(pcr).copy_from_slice(old.get(pcr));
                     }
                 }
             }
@@ -89,7 +89,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         // The H-CRTM measurement made before Startup stays in PCR 0.
         for bank in &mut pcrs.banks {
             if let Some(old) = h.bank(bank.alg) {
-                bank.values[0] = old.values[0].clone();
+                bank.get_mut(0).copy_from_slice(old.get(0));
             }
         }
     }

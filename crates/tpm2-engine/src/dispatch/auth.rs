@@ -6,7 +6,7 @@
 
 use crate::Tpm;
 use tpm2_types::constants::{ht, rh, session_attr};
-use tpm2_types::{Codec, Rc, Reader, Tpm2bAuth, Tpm2bNonce, TpmsAuthCommand, TpmsAuthResponse};
+use tpm2_types::{Rc, Reader, Tpm2bAuth, Tpm2bNonce, TpmsAuthResponse};
 
 /// At most three sessions per command (Part 1, §18.1).
 pub const MAX_SESSIONS: usize = 3;
@@ -26,14 +26,62 @@ pub enum SessionKind {
     Password,
 }
 
-/// One parsed session of the command.
-pub struct Session {
+/// One parsed session of the command (a `TPMS_AUTH_COMMAND` borrowed from the command).
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
     pub kind: SessionKind,
-    pub auth: TpmsAuthCommand,
+    pub nonce: &'a [u8],
+    pub attributes: u8,
+    pub hmac: &'a [u8],
+}
+
+/// The sessions of a command (at most three; no allocation).
+#[derive(Default)]
+pub struct Sessions<'a> {
+    items: [Option<Session<'a>>; MAX_SESSIONS],
+    len: usize,
+}
+
+impl<'a> Sessions<'a> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Session<'a>> {
+        self.items.get(i).and_then(|s| s.as_ref())
+    }
+}
+
+/// A `TPM2B_` inside the session area, borrowed; `TPM_RC_SIZE` above a digest's size.
+fn read_b<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Rc> {
+    let n = r.u16()? as usize;
+    if n > tpm2_types::buffers::MAX_DIGEST_SIZE {
+        return Err(Rc::SIZE);
+    }
+    r.take(n)
+}
+
+/// A `TPMS_AUTH_COMMAND` as it appears on the wire, borrowed.
+struct RawSession<'a> {
+    handle: u32,
+    nonce: &'a [u8],
+    attributes: u8,
+    hmac: &'a [u8],
+}
+
+impl<'a> RawSession<'a> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, Rc> {
+        Ok(RawSession {
+            handle: r.u32()?,
+            nonce: read_b(r)?,
+            attributes: r.u8()?,
+            hmac: read_b(r)?,
+        })
+    }
 }
 
 /// Parses `authorizationSize` and the sessions it covers. Errors carry the session number.
-pub fn parse_sessions(r: &mut Reader<'_>) -> Result<Vec<Session>, Rc> {
+pub fn parse_sessions<'a>(r: &mut Reader<'a>) -> Result<Sessions<'a>, Rc> {
     let size = r.u32().map_err(|_| Rc::AUTHSIZE)? as usize;
     if size < MIN_SESSION_SIZE {
         return Err(Rc::SIZE);
@@ -42,14 +90,15 @@ pub fn parse_sessions(r: &mut Reader<'_>) -> Result<Vec<Session>, Rc> {
         return Err(Rc::AUTHSIZE);
     }
     let mut area = r.sub(size)?;
-    let mut out = Vec::new();
+    let mut out = Sessions::default();
     while !area.is_empty() {
-        let n = out.len() + 1;
+        let n = out.len + 1;
         if n > MAX_SESSIONS {
             return Err(Rc::AUTHSIZE);
         }
-        let auth = TpmsAuthCommand::read(&mut area).map_err(|e| e.session(n))?;
-        let kind = match auth.session_handle {
+        let e = RawSession::read(&mut area).map_err(|e| e.session(n))?;
+        let (handle, nonce, attributes, hmac) = (e.handle, e.nonce, e.attributes, e.hmac);
+        let kind = match handle {
             rh::PW => SessionKind::Password,
             h if matches!((h >> 24) as u8, ht::HMAC_SESSION | ht::POLICY_SESSION) => {
                 // No HMAC or policy session can be loaded yet.
@@ -57,10 +106,16 @@ pub fn parse_sessions(r: &mut Reader<'_>) -> Result<Vec<Session>, Rc> {
             }
             _ => return Err(Rc::VALUE.session(n)),
         };
-        if auth.attributes & session_attr::RESERVED != 0 {
+        if attributes & session_attr::RESERVED != 0 {
             return Err(Rc::RESERVED_BITS.session(n));
         }
-        out.push(Session { kind, auth });
+        out.items[out.len] = Some(Session {
+            kind,
+            nonce,
+            attributes,
+            hmac,
+        });
+        out.len = n;
     }
     Ok(out)
 }
@@ -85,7 +140,7 @@ impl Tpm {
         match s.kind {
             SessionKind::Password => {
                 // A password session carries no nonce and no audit/encrypt/decrypt use.
-                if !s.auth.nonce.is_empty() {
+                if !s.nonce.is_empty() {
                     return Err(Rc::NONCE.session(n));
                 }
                 let forbidden = session_attr::AUDIT
@@ -93,12 +148,12 @@ impl Tpm {
                     | session_attr::DECRYPT
                     | session_attr::AUDIT_EXCLUSIVE
                     | session_attr::AUDIT_RESET;
-                if s.auth.attributes & forbidden != 0 {
+                if s.attributes & forbidden != 0 {
                     return Err(Rc::ATTRIBUTES.session(n));
                 }
                 self.check_lockout(h)?;
-                let want = self.entity_auth(h);
-                if tpm2_crypto::ct_eq(trim_zeros(&want), trim_zeros(s.auth.hmac.as_slice())) {
+                let ok = tpm2_crypto::ct_eq(trim_zeros(self.entity_auth(h)), trim_zeros(s.hmac));
+                if ok {
                     Ok(())
                 } else {
                     Err(self.auth_failure(h).session(n))

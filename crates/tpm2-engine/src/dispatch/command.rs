@@ -51,17 +51,21 @@ impl<'a> Params<'a> {
     }
 }
 
+/// At most three handles per command (Part 1, §18.2).
+pub const MAX_HANDLES: usize = 3;
+
 /// A command in flight.
 pub struct Command<'a> {
     pub cc: u32,
     pub locality: u8,
     /// The command's handles, in order.
-    pub handles: Vec<u32>,
+    pub(crate) handles: [u32; MAX_HANDLES],
     pub params: Params<'a>,
     /// The handle the response carries (commands with `rHandle`).
     pub out_handle: Option<u32>,
-    /// Marshalled response parameters.
-    pub out: Vec<u8>,
+    /// The response being built: the dispatcher reserved its header; handlers append their
+    /// response parameters.
+    pub(crate) out: Vec<u8>,
 }
 
 impl Command<'_> {

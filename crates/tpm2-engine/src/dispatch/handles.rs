@@ -134,29 +134,24 @@ impl Tpm {
     }
 
     /// The authValue of an entity (before trailing zeros are removed).
-    pub(crate) fn entity_auth(&self, h: u32) -> Vec<u8> {
+    pub(crate) fn entity_auth(&self, h: u32) -> &[u8] {
         match (h >> 24) as u8 {
             ht::PERMANENT => match h {
-                rh::OWNER => self.perm.owner_auth.0.clone(),
-                rh::ENDORSEMENT => self.perm.endorsement_auth.0.clone(),
-                rh::LOCKOUT => self.perm.lockout_auth.0.clone(),
-                rh::PLATFORM => self.vol.state_clear.platform_auth.0.clone(),
-                _ => Vec::new(),
+                rh::OWNER => self.perm.owner_auth.as_slice(),
+                rh::ENDORSEMENT => self.perm.endorsement_auth.as_slice(),
+                rh::LOCKOUT => self.perm.lockout_auth.as_slice(),
+                rh::PLATFORM => self.vol.state_clear.platform_auth.as_slice(),
+                _ => &[],
             },
-            ht::NV_INDEX => self
-                .perm
-                .nv
-                .get(&h)
-                .map(|ix| ix.auth.0.clone())
-                .unwrap_or_default(),
+            ht::NV_INDEX => self.perm.nv.get(&h).map_or(&[], |ix| ix.auth.as_slice()),
             ht::PCR if crate::pcr::pc_client::AUTH.is_set(h as usize) => {
-                self.vol.state_clear.pcr_auth.0.clone()
+                self.vol.state_clear.pcr_auth.as_slice()
             }
             ht::TRANSIENT => match self.vol.objects.get(&h) {
-                Some(crate::state::TransientObject::Sequence(s)) => s.auth.0.clone(),
-                None => Vec::new(),
+                Some(crate::state::TransientObject::Sequence(s)) => s.auth.as_slice(),
+                None => &[],
             },
-            _ => Vec::new(),
+            _ => &[],
         }
     }
 

@@ -7,23 +7,14 @@ pub mod handles;
 pub mod table;
 
 use crate::Tpm;
-use auth::Session;
 pub use command::{Command, Params};
-use tpm2_types::codec::encode_sized32;
 use tpm2_types::constants::{cc, cc_attr, st};
 use tpm2_types::{Codec, Rc, Reader};
 
 /// `TPM_ST` + size + code.
 pub const HEADER_SIZE: usize = 10;
-
-/// A response carrying only a code.
-pub fn error_response(rc: Rc) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_SIZE);
-    st::NO_SESSIONS.encode(&mut out);
-    (HEADER_SIZE as u32).encode(&mut out);
-    rc.0.encode(&mut out);
-    out
-}
+/// Initial capacity of a response buffer: most responses fit without growing.
+const RESPONSE_CAPACITY: usize = 512;
 
 impl Tpm {
     /// A state-changing command after `TPM2_Shutdown` makes that shutdown void: what it
@@ -37,14 +28,37 @@ impl Tpm {
         }
     }
 
-    pub(crate) fn dispatch(&mut self, locality: u8, bytes: &[u8]) -> Vec<u8> {
-        match self.dispatch_inner(locality, bytes) {
+    /// Executes one command, writing the response into `out` (cleared first; its capacity is
+    /// reused).
+    pub(crate) fn dispatch(&mut self, locality: u8, bytes: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        let buf = std::mem::take(out);
+        *out = match self.dispatch_inner(locality, bytes, buf) {
             Ok(resp) => resp,
-            Err(rc) => error_response(rc),
+            Err((rc, mut buf)) => {
+                // A response carrying only a code.
+                buf.clear();
+                st::NO_SESSIONS.encode(&mut buf);
+                (HEADER_SIZE as u32).encode(&mut buf);
+                rc.0.encode(&mut buf);
+                buf
+            }
+        };
+    }
+
+    fn dispatch_inner(
+        &mut self,
+        locality: u8,
+        bytes: &[u8],
+        mut out: Vec<u8>,
+    ) -> Result<Vec<u8>, (Rc, Vec<u8>)> {
+        match self.run_command(locality, bytes, &mut out) {
+            Ok(()) => Ok(out),
+            Err(rc) => Err((rc, out)),
         }
     }
 
-    fn dispatch_inner(&mut self, locality: u8, bytes: &[u8]) -> Result<Vec<u8>, Rc> {
+    fn run_command(&mut self, locality: u8, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Rc> {
         let mut r = Reader::new(bytes);
         let tag = r.u16()?;
         let size = r.u32()? as usize;
@@ -66,15 +80,16 @@ impl Tpm {
         }
 
         // Handles: type checks, then presence.
-        let mut handles = Vec::with_capacity(def.handles.len());
+        let nh = def.handles.len();
+        let mut handles = [0u32; command::MAX_HANDLES];
         for (i, hd) in def.handles.iter().enumerate() {
             let h = r.u32().map_err(|e| e.handle(i + 1))?;
             if !hd.ty.accepts(h) {
                 return Err(Rc::VALUE.handle(i + 1));
             }
-            handles.push(h);
+            handles[i] = h;
         }
-        for (i, h) in handles.iter().enumerate() {
+        for (i, h) in handles[..nh].iter().enumerate() {
             match self.entity_status(*h) {
                 Ok(()) => {}
                 Err(rc) if rc == Rc::REFERENCE_H0 => return Err(Rc(rc.0 + i as u32)),
@@ -83,66 +98,60 @@ impl Tpm {
         }
 
         // Sessions and authorization.
-        let auth_handles: Vec<(u32, auth::Role)> = def
-            .handles
-            .iter()
-            .zip(&handles)
-            .filter_map(|(hd, h)| hd.auth.map(|role| (*h, role)))
-            .collect();
-        let sessions: Vec<Session> = if tag == st::SESSIONS {
+        let sessions = if tag == st::SESSIONS {
             auth::parse_sessions(&mut r)?
         } else {
-            Vec::new()
+            auth::Sessions::default()
         };
-        if sessions.len() < auth_handles.len() {
-            return Err(Rc::AUTH_MISSING);
+        let mut n_auth = 0;
+        for (hd, h) in def.handles.iter().zip(&handles[..nh]) {
+            if let Some(role) = hd.auth {
+                let s = sessions.get(n_auth).ok_or(Rc::AUTH_MISSING)?;
+                n_auth += 1;
+                self.authorize(*h, role, s, n_auth)?;
+            }
         }
-        for (i, (h, role)) in auth_handles.iter().enumerate() {
-            self.authorize(*h, *role, &sessions[i], i + 1)?;
-        }
-        if sessions.len() > auth_handles.len() {
+        if sessions.len() > n_auth {
             // Extra sessions are for audit or parameter encryption; a password cannot be.
-            let n = auth_handles.len() + 1;
-            return Err(Rc::ATTRIBUTES.session(n));
+            return Err(Rc::ATTRIBUTES.session(n_auth + 1));
         }
 
-        // Parameters and the command itself.
+        // Parameters and the command itself. The response is built in place: header,
+        // the response handle if the command returns one, parameterSize with sessions.
+        let has_handle = def.attrs & cc_attr::R_HANDLE != 0;
+        out.reserve(RESPONSE_CAPACITY);
+        out.resize(HEADER_SIZE + if has_handle { 4 } else { 0 }, 0);
+        let params_at = out.len() + if tag == st::SESSIONS { 4 } else { 0 };
+        out.resize(params_at, 0);
         let mut c = Command {
             cc: code,
             locality,
             handles,
             params: Params::new(r.rest()),
             out_handle: None,
-            out: Vec::new(),
+            out: std::mem::take(out),
         };
-        (def.handler)(self, &mut c)?;
+        let result = (def.handler)(self, &mut c);
+        *out = std::mem::take(&mut c.out);
+        result?;
         if def.attrs & cc_attr::NV != 0 && code != cc::SHUTDOWN {
             self.invalidate_orderly_shutdown();
         }
 
-        // Response.
-        let mut out = Vec::with_capacity(HEADER_SIZE + 4 + c.out.len() + 16);
-        let rtag = if tag == st::SESSIONS {
-            st::SESSIONS
-        } else {
-            st::NO_SESSIONS
-        };
-        rtag.encode(&mut out);
-        0u32.encode(&mut out);
-        0u32.encode(&mut out);
-        if let Some(h) = c.out_handle {
-            h.encode(&mut out);
+        out[..2].copy_from_slice(&tag.to_be_bytes());
+        if has_handle {
+            out[HEADER_SIZE..HEADER_SIZE + 4]
+                .copy_from_slice(&c.out_handle.unwrap_or(0).to_be_bytes());
         }
         if tag == st::SESSIONS {
-            encode_sized32(&mut out, |o| o.extend_from_slice(&c.out));
-            for _ in &sessions {
-                auth::password_response().encode(&mut out);
+            let n = (out.len() - params_at) as u32;
+            out[params_at - 4..params_at].copy_from_slice(&n.to_be_bytes());
+            for _ in 0..sessions.len() {
+                auth::password_response().encode(out);
             }
-        } else {
-            out.extend_from_slice(&c.out);
         }
         let n = out.len() as u32;
         out[2..6].copy_from_slice(&n.to_be_bytes());
-        Ok(out)
+        Ok(())
     }
 }

@@ -3,16 +3,39 @@
 pub mod pc_client;
 
 use serde::{Deserialize, Serialize};
-use tpm2_crypto::Hasher;
 use tpm2_types::structures::{PcrBitmap, TpmsPcrSelection, IMPLEMENTATION_PCR};
 use tpm2_types::HashAlg;
 
-/// One bank: the PCRs allocated for one hash, with the values of all of them.
+/// One bank: the PCRs allocated for one hash, with the values of all of them stored flat
+/// (`IMPLEMENTATION_PCR` digests of the bank's size, back to back).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PcrBank {
     pub alg: HashAlg,
     pub allocated: PcrBitmap,
-    pub values: Vec<Vec<u8>>,
+    values: Vec<u8>,
+}
+
+impl PcrBank {
+    fn new(alg: HashAlg, allocated: PcrBitmap) -> Self {
+        PcrBank {
+            alg,
+            allocated,
+            values: vec![0; alg.digest_size() * IMPLEMENTATION_PCR],
+        }
+    }
+
+    /// The value of `pcr` (allocated or not); empty for a PCR number out of range.
+    pub fn get(&self, pcr: usize) -> &[u8] {
+        let n = self.alg.digest_size();
+        self.values.get(pcr * n..(pcr + 1) * n).unwrap_or(&[])
+    }
+
+    pub fn get_mut(&mut self, pcr: usize) -> &mut [u8] {
+        let n = self.alg.digest_size();
+        self.values
+            .get_mut(pcr * n..(pcr + 1) * n)
+            .unwrap_or(&mut [])
+    }
 }
 
 /// All banks, in algorithm-ID order.
@@ -27,11 +50,7 @@ impl PcrBanks {
         let mut banks: Vec<PcrBank> = allocation
             .iter()
             .filter(|s| !s.select.is_empty())
-            .map(|s| PcrBank {
-                alg: s.hash,
-                allocated: s.select,
-                values: vec![vec![0; s.hash.digest_size()]; IMPLEMENTATION_PCR],
-            })
+            .map(|s| PcrBank::new(s.hash, s.select))
             .collect();
         banks.sort_by_key(|b| b.alg);
         let mut p = PcrBanks { banks };
@@ -45,9 +64,7 @@ impl PcrBanks {
     /// last octet is the startup locality when that is 3).
     pub fn set_initial(&mut self, pcr: usize, startup_locality: u8) {
         for b in &mut self.banks {
-            let Some(v) = b.values.get_mut(pcr) else {
-                continue;
-            };
+            let v = b.get_mut(pcr);
             let fill = if pc_client::starts_at_ones(pcr) {
                 0xFF
             } else {
@@ -65,9 +82,7 @@ impl PcrBanks {
     /// Sets a PCR to zeros in every bank (`TPM2_PCR_Reset`, DRTM).
     pub fn zero(&mut self, pcr: usize) {
         for b in &mut self.banks {
-            if let Some(v) = b.values.get_mut(pcr) {
-                v.iter_mut().for_each(|x| *x = 0);
-            }
+            b.get_mut(pcr).iter_mut().for_each(|x| *x = 0);
         }
     }
 
@@ -85,9 +100,7 @@ impl PcrBanks {
     pub fn extend(&mut self, alg: HashAlg, pcr: usize, digest: &[u8]) {
         if let Some(b) = self.banks.iter_mut().find(|b| b.alg == alg) {
             if b.allocated.is_set(pcr) {
-                if let Some(v) = b.values.get_mut(pcr) {
-                    *v = Hasher::new(alg).with(v).with(digest).finish();
-                }
+                tpm2_crypto::hash::extend_in_place(alg, b.get_mut(pcr), digest);
             }
         }
     }
@@ -97,7 +110,7 @@ impl PcrBanks {
         if !b.allocated.is_set(pcr) {
             return None;
         }
-        b.values.get(pcr).map(|v| v.as_slice())
+        Some(b.get(pcr))
     }
 
     /// The allocation these banks were built from.
@@ -114,11 +127,8 @@ impl PcrBanks {
     /// Checks the shape invariants a decoded state must hold before it is used.
     pub fn validate(&self) -> Result<(), String> {
         for b in &self.banks {
-            if b.values.len() != IMPLEMENTATION_PCR {
-                return Err(format!("{:?} bank has {} PCRs", b.alg, b.values.len()));
-            }
-            if b.values.iter().any(|v| v.len() != b.alg.digest_size()) {
-                return Err(format!("{:?} bank holds a value of the wrong size", b.alg));
+            if b.values.len() != IMPLEMENTATION_PCR * b.alg.digest_size() {
+                return Err(format!("{:?} bank holds {} bytes", b.alg, b.values.len()));
             }
         }
         Ok(())
