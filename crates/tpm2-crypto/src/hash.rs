@@ -1,6 +1,6 @@
 //! Hashing and HMAC over the implemented hash algorithms.
 
-use hmac::{Mac, SimpleHmac};
+use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::digest::common::hazmat::SerializableState;
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -123,10 +123,10 @@ pub fn digest(alg: HashAlg, parts: &[&[u8]]) -> Vec<u8> {
 /// A running HMAC of any implemented algorithm.
 #[derive(Clone)]
 pub enum HmacState {
-    Sha1(SimpleHmac<Sha1>),
-    Sha256(SimpleHmac<Sha256>),
-    Sha384(SimpleHmac<Sha384>),
-    Sha512(SimpleHmac<Sha512>),
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
+    Sha512(Hmac<Sha512>),
 }
 
 impl HmacState {

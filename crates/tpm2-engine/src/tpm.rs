@@ -36,6 +36,9 @@ pub(crate) struct Runtime {
     pub last_now: u64,
     pub perm_dirty: bool,
     pub max_command_size: usize,
+    /// HMAC states already keyed with a proof value (tickets are MACed with the same few
+    /// keys again and again); looked up by the key bytes, so a changed proof never hits.
+    pub mac_cache: Vec<(Vec<u8>, tpm2_crypto::HmacState)>,
 }
 
 pub struct Tpm {
@@ -261,6 +264,7 @@ impl Runtime {
             last_now,
             perm_dirty: false,
             max_command_size: MAX_COMMAND_SIZE,
+            mac_cache: Vec::new(),
         }
     }
 
@@ -268,6 +272,20 @@ impl Runtime {
         let mut v = vec![0; n];
         self.drbg.generate(&mut v);
         v
+    }
+
+    /// A fresh HMAC-`CONTEXT_HASH` state keyed with `key`.
+    pub fn keyed_mac(&mut self, key: &[u8]) -> tpm2_crypto::HmacState {
+        const MAX_CACHED: usize = 8;
+        if let Some((_, m)) = self.mac_cache.iter().find(|(k, _)| k.as_slice() == key) {
+            return m.clone();
+        }
+        let m = tpm2_crypto::HmacState::new(tpm2_types::HashAlg::Sha512, key);
+        if self.mac_cache.len() >= MAX_CACHED {
+            self.mac_cache.remove(0);
+        }
+        self.mac_cache.push((key.to_vec(), m.clone()));
+        m
     }
 }
 

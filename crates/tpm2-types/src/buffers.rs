@@ -24,6 +24,15 @@ impl<const MAX: usize> Tpm2b<MAX> {
         Tpm2b(Vec::new())
     }
 
+    /// Reads this buffer's wire form without copying: the bytes borrowed from the input.
+    pub fn read_ref<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Rc> {
+        let n = r.u16()? as usize;
+        if n > MAX {
+            return Err(Rc::SIZE);
+        }
+        r.take(n)
+    }
+
     pub fn as_slice(&self) -> &[u8] {
         &self.0
     }

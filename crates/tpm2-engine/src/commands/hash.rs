@@ -4,7 +4,7 @@ use crate::dispatch::handles::hierarchy_of;
 use crate::dispatch::Command;
 use crate::state::{HashState, Hierarchy, SequenceKind, SequenceObject, TransientObject};
 use crate::Tpm;
-use tpm2_crypto::{hmac, Hasher};
+use tpm2_crypto::Hasher;
 use tpm2_types::constants::{ht, rh, st, TPM_GENERATED_VALUE};
 use tpm2_types::structures::{TpmlDigestValues, TpmtHa, TpmtTicket};
 use tpm2_types::{HashAlg, OptHashAlg, Rc, Reader, Tpm2bAuth, Tpm2bDigest, Tpm2bMaxBuffer};
@@ -37,16 +37,15 @@ impl Tpm {
     /// A hash-check ticket (Part 2, §10.7.6): `HMAC(proof, TPM_ST_HASHCHECK || digest)` with
     /// the context integrity hash; the NULL ticket for the NULL hierarchy or for data that
     /// starts with `TPM_GENERATED_VALUE`.
-    fn hashcheck_ticket(&self, hierarchy: u32, digest: &[u8], generated: bool) -> TpmtTicket {
+    fn hashcheck_ticket(&mut self, hierarchy: u32, digest: &[u8], generated: bool) -> TpmtTicket {
         if hierarchy == rh::NULL || generated {
             return TpmtTicket::null(st::HASHCHECK);
         }
-        let proof = self.hierarchy_proof(hierarchy);
-        let mac = hmac(
-            HashAlg::Sha512,
-            proof,
-            &[&st::HASHCHECK.to_be_bytes(), digest],
-        );
+        let proof = self.hierarchy_proof(hierarchy).to_vec();
+        let mut m = self.rt.keyed_mac(&proof);
+        m.update(&st::HASHCHECK.to_be_bytes());
+        m.update(digest);
+        let mac = m.finish();
         TpmtTicket {
             tag: st::HASHCHECK,
             hierarchy,
@@ -79,12 +78,12 @@ fn starts_generated(data: &[u8]) -> bool {
 }
 
 pub fn hash(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
-    let data: Tpm2bMaxBuffer = c.params.read()?;
+    let data = c.params.read_with(Tpm2bMaxBuffer::read_ref)?;
     let alg: HashAlg = c.params.read()?;
     let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
     c.params.end()?;
-    let d = tpm2_crypto::digest(alg, &[data.as_slice()]);
-    let ticket = tpm.hashcheck_ticket(hierarchy, &d, starts_generated(data.as_slice()));
+    let d = tpm2_crypto::digest(alg, &[data]);
+    let ticket = tpm.hashcheck_ticket(hierarchy, &d, starts_generated(data));
     c.put(&Tpm2bDigest::from(d));
     c.put(&ticket);
     Ok(())
@@ -141,10 +140,10 @@ fn finish(seq: &SequenceObject) -> Result<Vec<TpmtHa>, Rc> {
 }
 
 pub fn sequence_update(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
-    let data: Tpm2bMaxBuffer = c.params.read()?;
+    let data = c.params.read_with(Tpm2bMaxBuffer::read_ref)?;
     c.params.end()?;
     let seq = tpm.sequence_mut(c.handle(0), 1)?;
-    absorb(seq, data.as_slice())
+    absorb(seq, data)
 }
 
 pub fn sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
