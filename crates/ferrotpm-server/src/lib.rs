@@ -6,8 +6,10 @@ pub mod ctrl;
 pub mod ctrl_client;
 pub mod instance;
 pub mod mssim;
+pub mod notify;
 pub mod options;
 pub mod persist;
+pub mod probe;
 pub mod swtpm;
 
 pub use instance::{Instance, Options};

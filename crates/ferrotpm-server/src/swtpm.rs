@@ -470,6 +470,10 @@ pub fn run(mut inst: Instance, cfg: SocketConfig) -> Result<(), ServeError> {
         write_pid(p, &daemon.cleanup)?;
     }
     spawn_signal_thread(daemon.clone())?;
+    // Listeners are bound and, with not-need-init, the TPM already answers: ready now.
+    if let Err(e) = crate::notify::ready() {
+        warn!("sd_notify: {e}");
+    }
 
     let mut threads = Vec::new();
     if let Some(fd) = data_fd {
