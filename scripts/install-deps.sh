@@ -25,3 +25,8 @@ if ! command -v cargo-deny >/dev/null 2>&1; then
   echo "installing cargo-deny (a few minutes)"
   cargo install cargo-deny --locked
 fi
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "installing cargo-fuzz (a minute or two)"
+  cargo install cargo-fuzz --locked
+fi

@@ -22,3 +22,6 @@ if [ -x ../shared/tools/install-advisory-db.sh ]; then
 else
   cargo deny check
 fi
+
+echo "== fuzz smoke (FUZZ_SECONDS=${FUZZ_SECONDS:-20} per target)"
+scripts/fuzz-smoke.sh
