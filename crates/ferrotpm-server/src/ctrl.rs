@@ -197,6 +197,26 @@ pub fn frame(buf: &[u8]) -> Framed {
     }
 }
 
+/// Whether a request arriving with more bytes than it needs is still served. swtpm checks
+/// that a body is at least as long as needed (QEMU sends whole request unions, e.g. 4 bytes
+/// for SET_LOCALITY's one), but refuses any bytes after a command without a body — except
+/// GET_CAPABILITY, which it answers regardless.
+pub fn tolerates_trailing(req: &Request) -> bool {
+    use Request::*;
+    !matches!(
+        req,
+        Shutdown
+            | GetTpmEstablished
+            | HashStart
+            | HashEnd
+            | CancelTpmCmd
+            | StoreVolatile
+            | Stop
+            | GetConfig
+            | SetDataFd
+    )
+}
+
 /// A response that is only a result code.
 pub fn result(r: u32) -> Vec<u8> {
     r.to_be_bytes().to_vec()

@@ -3,7 +3,7 @@
 //! command. Transport-free: the socket front ends feed it bytes.
 
 use crate::ctrl::{self, res, Request};
-use crate::persist::{PersistError, Persistence};
+use crate::persist::{PersistError, Persistence, Stored};
 use tpm2_engine::{Platform, Tpm, MAX_COMMAND_SIZE, MIN_COMMAND_SIZE};
 use tracing::{error, info, warn};
 
@@ -101,11 +101,7 @@ impl Instance {
                 info!(location = %self.store.location(), "no TPM state: manufacturing a new TPM");
                 Tpm::manufacture((self.new_platform)())
             }
-            Some(s) => Tpm::restore((self.new_platform)(), &s.permanent, s.volatile.as_deref())
-                .map_err(|e| InitError::Damaged {
-                    location: self.store.location(),
-                    problem: e.to_string(),
-                })?,
+            Some(s) => self.restore(&s)?,
         };
         tpm.set_buffer_size(self.buffer_size);
         if tpm.permanent_dirty() || staged {
@@ -117,6 +113,21 @@ impl Instance {
         }
         self.tpm = Some(tpm);
         Ok(())
+    }
+
+    /// Restores the engine from stored blobs; a damaged blob is named precisely.
+    fn restore(&self, s: &Stored) -> Result<Tpm, InitError> {
+        let damaged = |location: String, e: tpm2_engine::StateError| InitError::Damaged {
+            location,
+            problem: e.to_string(),
+        };
+        let tpm = Tpm::restore((self.new_platform)(), &s.permanent, None)
+            .map_err(|e| damaged(self.store.permanent_location(), e))?;
+        match &s.volatile {
+            None => Ok(tpm),
+            Some(v) => Tpm::restore((self.new_platform)(), &s.permanent, Some(v))
+                .map_err(|e| damaged(self.store.volatile_location(), e)),
+        }
     }
 
     /// Executes one TPM command at the current locality. Permanent state a command changed

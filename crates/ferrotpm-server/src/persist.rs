@@ -28,6 +28,14 @@ impl std::error::Error for PersistError {}
 pub trait Persistence: Send {
     /// A human-readable name of where the state lives.
     fn location(&self) -> String;
+    /// Where the permanent state lives (a file name for a state directory).
+    fn permanent_location(&self) -> String {
+        self.location()
+    }
+    /// Where the volatile state lives.
+    fn volatile_location(&self) -> String {
+        self.location()
+    }
     /// The stored state, `None` when there is none yet (a TPM to manufacture).
     fn load(&mut self) -> Result<Option<Stored>, PersistError>;
     /// Durably replaces the permanent state (returns only once it is on stable storage).

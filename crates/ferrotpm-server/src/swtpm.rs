@@ -359,8 +359,10 @@ impl Daemon {
                 Framed::Incomplete => continue,
                 Framed::Unknown(_) => ctrl::result(res::BAD_ORDINAL),
                 Framed::BadParameter(_) => ctrl::result(res::BAD_PARAMETER),
-                Framed::Request(_, used) if used < buf.len() => {
-                    // More bytes than the command carries (swtpm: TPM_BAD_PARAMETER).
+                Framed::Request(ref req, used)
+                    if used < buf.len() && !ctrl::tolerates_trailing(req) =>
+                {
+                    // Bytes after a command that takes none (swtpm: TPM_BAD_PARAMETER).
                     ctrl::result(res::BAD_PARAMETER)
                 }
                 Framed::Request(Request::SetDataFd, _) => self.set_data_fd(&mut fds),

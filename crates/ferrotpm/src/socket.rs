@@ -1,0 +1,297 @@
+//! `ferrotpm socket` / `swtpm socket`: swtpm's options, the defaults, the state directory.
+
+use clap::Args;
+use ferrotpm_server::options::{self, Endpoint, Flags, LocalityOpt, ServerOpt};
+use ferrotpm_server::persist::{PersistError, Persistence, Stored};
+use ferrotpm_server::swtpm::{self, SocketConfig};
+use ferrotpm_server::{Instance, Options};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tracing::error;
+
+#[derive(Args, Debug, Default)]
+pub struct SocketArgs {
+    /// Emulate a TPM 2.0 (the only version ferrotpm emulates; implied).
+    #[arg(long)]
+    tpm2: bool,
+    /// State location: dir=PATH or backend-uri=dir://PATH [,mode=0640].
+    #[arg(long, value_name = "OPTIONS")]
+    tpmstate: Option<String>,
+    /// Data channel: type=tcp,port=N[,bindaddr=A][,disconnect] | type=tcp,fd=N | type=unixio,path=P.
+    #[arg(long, value_name = "OPTIONS")]
+    server: Option<String>,
+    /// Legacy: data channel on this TCP port (implies disconnect).
+    #[arg(short = 'p', long = "port")]
+    port: Option<u16>,
+    /// Legacy: data channel on this connected fd (implies --terminate).
+    #[arg(short = 'f', long = "fd")]
+    fd: Option<i32>,
+    /// Control channel: type=unixio,path=P[,mode=0600] | type=unixio,clientfd=N | type=tcp,port=N.
+    #[arg(long, value_name = "OPTIONS")]
+    ctrl: Option<String>,
+    /// Exit when the data connection is lost.
+    #[arg(short = 't', long)]
+    terminate: bool,
+    /// not-need-init, startup-clear | startup-state | startup-none.
+    #[arg(long, value_name = "FLAGS")]
+    flags: Option<String>,
+    /// Write the PID: file=PATH | fd=N.
+    #[arg(long, value_name = "OPTIONS")]
+    pid: Option<String>,
+    /// Log: file=PATH | fd=N [,level=N][,truncate].
+    #[arg(long, value_name = "OPTIONS")]
+    log: Option<String>,
+    /// State encryption key (not supported yet: refused).
+    #[arg(long, value_name = "OPTIONS")]
+    key: Option<String>,
+    /// Migration blob encryption key (not supported yet: refused).
+    #[arg(long = "migration-key", value_name = "OPTIONS")]
+    migration_key: Option<String>,
+    /// reject-locality-4, allow-set-locality.
+    #[arg(long, value_name = "OPTIONS")]
+    locality: Option<String>,
+    /// action=none (no filter is installed).
+    #[arg(long, value_name = "OPTIONS")]
+    seccomp: Option<String>,
+    /// Print the supported features as JSON and exit.
+    #[arg(long = "print-capabilities")]
+    print_capabilities: bool,
+    /// Print the stored state blobs as JSON and exit.
+    #[arg(long = "print-states")]
+    print_states: bool,
+}
+
+/// The default state directory: `${XDG_STATE_HOME:-$HOME/.local/state}/ferrotpm/default`.
+pub fn default_state_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("ferrotpm").join("default")
+}
+
+/// The state directory through ferrotpm-store: atomic, durable, locked.
+pub struct DirState(pub ferrotpm_store::StateDir);
+
+fn perr(e: ferrotpm_store::StoreError) -> PersistError {
+    PersistError {
+        location: e.path().display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl Persistence for DirState {
+    fn location(&self) -> String {
+        self.0.path().display().to_string()
+    }
+
+    fn permanent_location(&self) -> String {
+        self.0.permanent_path().display().to_string()
+    }
+
+    fn volatile_location(&self) -> String {
+        self.0.volatile_path().display().to_string()
+    }
+
+    fn load(&mut self) -> Result<Option<Stored>, PersistError> {
+        Ok(self.0.load().map_err(perr)?.map(|l| Stored {
+            permanent: l.permanent,
+            volatile: l.volatile,
+        }))
+    }
+
+    fn save_permanent(&mut self, blob: &[u8]) -> Result<(), PersistError> {
+        self.0.save_permanent(blob).map_err(perr)
+    }
+
+    fn save_volatile(&mut self, blob: &[u8]) -> Result<(), PersistError> {
+        self.0.save_volatile(blob).map_err(perr)
+    }
+
+    fn delete_volatile(&mut self) -> Result<(), PersistError> {
+        self.0.delete_volatile().map_err(perr)
+    }
+}
+
+fn features() -> serde_json::Value {
+    serde_json::json!({
+        "type": "swtpm",
+        "features": [
+            "tpm-2.0",
+            "tpm-send-command-header",
+            "flags-opt-startup",
+            "cmdarg-print-states",
+            "nvram-backend-dir",
+        ],
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+pub fn init_logging(log: Option<&options::LogOpt>) -> Result<(), String> {
+    let builder = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_target(false);
+    match log.and_then(|l| l.file.clone()) {
+        Some(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(!log.is_some_and(|l| l.truncate))
+                .write(true)
+                .truncate(log.is_some_and(|l| l.truncate))
+                .open(&path)
+                .map_err(|e| format!("--log: {}: {e}", path.display()))?;
+            builder.with_writer(std::sync::Mutex::new(f)).init();
+        }
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+    Ok(())
+}
+
+fn print_states(dir: &Path) -> Result<(), String> {
+    let mut states = Vec::new();
+    for (name, file) in [
+        ("permall", ferrotpm_store::PERMANENT_FILE),
+        ("volatilestate", ferrotpm_store::VOLATILE_FILE),
+    ] {
+        if let Ok(m) = std::fs::metadata(dir.join(file)) {
+            states.push(serde_json::json!({"name": name, "size": m.len()}));
+        }
+    }
+    print!("{}", serde_json::json!({"type": "swtpm", "states": states}));
+    Ok(())
+}
+
+fn run(a: SocketArgs) -> Result<(), String> {
+    if a.print_capabilities {
+        println!("{}", features());
+        return Ok(());
+    }
+    let state = match &a.tpmstate {
+        Some(s) => options::parse_tpmstate(s).map_err(|e| e.to_string())?,
+        None => options::TpmState {
+            dir: std::env::var_os("TPM_PATH")
+                .map(PathBuf::from)
+                .unwrap_or_else(default_state_dir),
+            mode: None,
+        },
+    };
+    if a.print_states {
+        return print_states(&state.dir);
+    }
+    if a.key.is_some() || a.migration_key.is_some() {
+        return Err("--key / --migration-key: state encryption is not supported yet".into());
+    }
+    if let Some(s) = &a.seccomp {
+        if s != "action=none" {
+            return Err(format!(
+                "--seccomp {s}: only action=none is supported (no filter is installed)"
+            ));
+        }
+    }
+    let log = a
+        .log
+        .as_deref()
+        .map(options::parse_log)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    init_logging(log.as_ref())?;
+
+    let mut server = a
+        .server
+        .as_deref()
+        .map(options::parse_server)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let mut terminate = a.terminate;
+    if let Some(p) = a.port {
+        server = Some(ServerOpt {
+            endpoint: Endpoint::Tcp {
+                bind: "127.0.0.1".into(),
+                port: p,
+            },
+            disconnect: true,
+        });
+    }
+    if let Some(fd) = a.fd {
+        server = Some(ServerOpt {
+            endpoint: Endpoint::ConnectedFd(fd),
+            disconnect: false,
+        });
+        terminate = true;
+    }
+    let mut ctrl = a
+        .ctrl
+        .as_deref()
+        .map(options::parse_ctrl)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let mut flags = a
+        .flags
+        .as_deref()
+        .map(options::parse_flags)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if server.is_none() && ctrl.is_none() {
+        // The no-argument default: tpm2-tss's swtpm TCTI ports, already started.
+        server = Some(ServerOpt {
+            endpoint: Endpoint::Tcp {
+                bind: "127.0.0.1".into(),
+                port: 2321,
+            },
+            disconnect: false,
+        });
+        ctrl = Some(Endpoint::Tcp {
+            bind: "127.0.0.1".into(),
+            port: 2322,
+        });
+        flags.get_or_insert(Flags {
+            not_need_init: true,
+            startup: Some(tpm2_types::constants::su::CLEAR),
+        });
+    }
+    let locality: LocalityOpt = a
+        .locality
+        .as_deref()
+        .map(options::parse_locality)
+        .transpose()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let pid = a
+        .pid
+        .as_deref()
+        .map(options::parse_pid)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+
+    std::fs::create_dir_all(&state.dir).map_err(|e| format!("{}: {e}", state.dir.display()))?;
+    let dir = ferrotpm_store::StateDir::open(&state.dir, true).map_err(|e| e.to_string())?;
+    let inst = Instance::new(
+        Box::new(DirState(dir)),
+        Box::new(|| Box::new(tpm2_engine::OsPlatform::new())),
+        Options {
+            reject_locality_4: locality.reject_locality_4,
+            config_flags: 0,
+        },
+    );
+    let cfg = SocketConfig {
+        server,
+        ctrl,
+        terminate,
+        flags: flags.unwrap_or_default(),
+        locality,
+        pid,
+    };
+    swtpm::run(inst, cfg).map_err(|e| e.to_string())
+}
+
+pub fn main(a: SocketArgs) -> ExitCode {
+    match run(a) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("ferrotpm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
