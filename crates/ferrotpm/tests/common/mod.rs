@@ -1,0 +1,170 @@
+//! Helpers for tests that run the `ferrotpm` binary and real peers (Debian's tpm2-tools,
+//! swtpm, swtpm_ioctl). A missing peer fails the test; it is never skipped.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn ferrotpm() -> &'static str {
+    env!("CARGO_BIN_EXE_ferrotpm")
+}
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!(
+            "ferrotpm-test-{tag}-{}-{:x}",
+            std::process::id(),
+            rand_u64()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    getrandom::getrandom(&mut b).unwrap();
+    u64::from_ne_bytes(b)
+}
+
+/// Two consecutive free TCP ports on 127.0.0.1 (data, control).
+pub fn free_port_pair() -> u16 {
+    for _ in 0..200 {
+        let p = 20000 + (rand_u64() % 40000) as u16;
+        let a = TcpListener::bind(("127.0.0.1", p));
+        let b = TcpListener::bind(("127.0.0.1", p + 1));
+        if a.is_ok() && b.is_ok() {
+            return p;
+        }
+    }
+    panic!("no free port pair found");
+}
+
+/// A child process killed (SIGKILL) when dropped unless it already exited.
+pub struct Proc {
+    pub child: Child,
+}
+
+impl Proc {
+    pub fn spawn(cmd: &mut Command) -> Proc {
+        let child = cmd
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        Proc { child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal with kill(1).
+    pub fn signal(&self, sig: &str) {
+        let st = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Waits for exit, at most `t`; returns the exit status.
+    pub fn wait_timeout(&mut self, t: Duration) -> Option<std::process::ExitStatus> {
+        let end = Instant::now() + t;
+        while Instant::now() < end {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits until `f` is true (polling), at most `t`.
+pub fn wait_until(t: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + t;
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Starts `ferrotpm socket` serving TCP data/control on a free port pair, started.
+pub fn start_socket(state: &Path, extra: &[&str]) -> (Proc, u16) {
+    let port = free_port_pair();
+    let mut cmd = Command::new(ferrotpm());
+    cmd.arg("socket")
+        .arg("--tpm2")
+        .arg("--tpmstate")
+        .arg(format!("dir={}", state.display()))
+        .arg("--server")
+        .arg(format!("type=tcp,port={port}"))
+        .arg("--ctrl")
+        .arg(format!("type=tcp,port={}", port + 1))
+        .args(extra);
+    let p = Proc::spawn(&mut cmd);
+    let addr = format!("swtpm:host=127.0.0.1,port={port}");
+    if extra.iter().any(|a| a.contains("startup")) {
+        assert!(
+            wait_until(Duration::from_secs(10), || Command::new(ferrotpm())
+                .args(["probe", &addr])
+                .status()
+                .unwrap()
+                .success()),
+            "ferrotpm did not answer on {addr}"
+        );
+    } else {
+        assert!(wait_until(Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port + 1)).is_ok()
+        }));
+    }
+    (p, port)
+}
+
+/// Runs a peer tool; panics (never skips) if it is missing; returns its output.
+pub fn tool(prog: &str, args: &[&str]) -> Output {
+    Command::new(prog).args(args).output().unwrap_or_else(|e| {
+        panic!("{prog} is required for this test (install it with scripts/install-deps.sh): {e}")
+    })
+}
+
+/// Runs a peer tool and requires success; returns stdout as text.
+pub fn tool_ok(prog: &str, args: &[&str]) -> String {
+    let o = tool(prog, args);
+    assert!(
+        o.status.success(),
+        "{prog} {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
