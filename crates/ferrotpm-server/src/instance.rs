@@ -334,13 +334,13 @@ impl Instance {
         let blob = match blob_type {
             ctrl::BLOB_PERMANENT => tpm.permanent_blob(),
             ctrl::BLOB_VOLATILE => tpm.volatile_blob(),
-            // TPM 2 keeps Shutdown(STATE) data in the permanent blob: no savestate blob.
-            ctrl::BLOB_SAVESTATE => {
+            // TPM 2 keeps Shutdown(STATE) data in the permanent blob: there is no savestate
+            // blob, and swtpm answers an unknown type the same way (QEMU reads "empty").
+            _ => {
                 let mut v = ctrl::result(res::RETRY);
                 v.extend_from_slice(&[0; 12]);
                 return v;
             }
-            _ => return ctrl::result(res::BAD_PARAMETER),
         };
         let offset = offset as usize;
         if offset > blob.len() {
