@@ -104,9 +104,9 @@ impl Instance {
             Some(s) => self.restore(&s)?,
         };
         tpm.set_buffer_size(self.buffer_size);
-        if tpm.permanent_dirty() || staged {
-            let blob = tpm.take_permanent_blob();
-            self.store.save_permanent(&blob).map_err(InitError::Save)?;
+        if staged {
+            // Staged blobs become this TPM's state: stored before its first answer.
+            tpm.mark_permanent_dirty();
         }
         if flags & ctrl::INIT_DELETE_VOLATILE != 0 {
             self.store.delete_volatile().map_err(InitError::Save)?;
@@ -139,18 +139,32 @@ impl Instance {
     }
 
     pub fn execute_at(&mut self, locality: u8, cmd: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.execute_at_into(locality, cmd, &mut out);
+        out
+    }
+
+    /// [`Instance::execute`] into a reused buffer.
+    pub fn execute_into(&mut self, cmd: &[u8], out: &mut Vec<u8>) {
+        self.execute_at_into(self.locality, cmd, out)
+    }
+
+    fn execute_at_into(&mut self, locality: u8, cmd: &[u8], out: &mut Vec<u8>) {
         let Some(tpm) = self.tpm.as_mut() else {
-            return FATAL_RESPONSE.to_vec();
+            out.clear();
+            out.extend_from_slice(&FATAL_RESPONSE);
+            return;
         };
-        let out = tpm.execute(locality, cmd);
-        if out.permanent_changed {
+        // Also true when the state was manufactured or staged and not yet stored: nothing
+        // this TPM says leaves before its permanent state is durable.
+        if tpm.execute_into(locality, cmd, out) {
             if let Err(e) = self.persist() {
                 error!("{e}; stopping the TPM without answering the command");
                 self.tpm = None;
-                return FATAL_RESPONSE.to_vec();
+                out.clear();
+                out.extend_from_slice(&FATAL_RESPONSE);
             }
         }
-        out.response
     }
 
     fn persist(&mut self) -> Result<(), PersistError> {
@@ -328,6 +342,11 @@ impl Instance {
     }
 
     fn get_state_blob(&mut self, blob_type: u32, offset: u32) -> Vec<u8> {
+        // What leaves as a blob is what is stored.
+        if let Err(e) = self.persist() {
+            error!("{e}");
+            return ctrl::result(res::FAIL);
+        }
         let Some(tpm) = self.tpm.as_ref() else {
             return ctrl::result(res::BAD_ORDINAL);
         };

@@ -253,50 +253,55 @@ fn tpm_error(rc: u32) -> Vec<u8> {
 impl Daemon {
     /// Serves TPM commands on one connection until it closes.
     fn serve_data(&self, s: &mut Conn) -> io::Result<()> {
+        // Buffers reused for every command on this connection.
+        let mut cmd = Vec::with_capacity(4096);
+        let mut resp = Vec::with_capacity(4096);
         loop {
+            // Tag and size in one read: a command costs two reads and one write, as for any
+            // server that frames by the size field.
             let mut head = [0u8; 6];
-            if !read_full(s, &mut head[..2])? {
+            if !read_full(s, &mut head)? {
                 return Ok(());
             }
             let tag = u16::from_be_bytes([head[0], head[1]]);
             if tag != 0x8001 && tag != 0x8002 {
                 // TCG send-command header (mssim framing on the data channel):
                 // u32 8, u8 locality, u32 size, command → u32 size, response, u32 0.
-                let mut rest = [0u8; 7];
-                read_full(s, &mut rest)?;
-                let code = u32::from_be_bytes([head[0], head[1], rest[0], rest[1]]);
+                let code = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
                 if code != 8 {
                     s.write_all(&tpm_error(tpm2_types::Rc::BAD_TAG.0))?;
                     return Ok(());
                 }
-                let loc = rest[2];
-                let size = u32::from_be_bytes([rest[3], rest[4], rest[5], rest[6]]) as usize;
+                let loc = head[4];
+                let mut size_rest = [0u8; 3];
+                read_full(s, &mut size_rest)?;
+                let size = u32::from_be_bytes([head[5], size_rest[0], size_rest[1], size_rest[2]])
+                    as usize;
                 if size > MAX_FRAME {
                     return Ok(());
                 }
-                let mut cmd = vec![0u8; size];
+                cmd.resize(size, 0);
                 read_full(s, &mut cmd)?;
-                let resp = {
+                {
                     let mut inst = lock(&self.inst);
                     inst.set_locality(loc.min(4));
-                    inst.execute(&cmd)
-                };
+                    inst.execute_into(&cmd, &mut resp);
+                }
                 let mut out = (resp.len() as u32).to_be_bytes().to_vec();
                 out.extend_from_slice(&resp);
                 out.extend_from_slice(&[0; 4]);
                 s.write_all(&out)?;
                 continue;
             }
-            read_full(s, &mut head[2..6])?;
             let size = u32::from_be_bytes([head[2], head[3], head[4], head[5]]) as usize;
             if !(10..=MAX_FRAME).contains(&size) {
                 s.write_all(&tpm_error(tpm2_types::Rc::COMMAND_SIZE.0))?;
                 return Ok(());
             }
-            let mut cmd = vec![0u8; size];
+            cmd.resize(size, 0);
             cmd[..6].copy_from_slice(&head);
             read_full(s, &mut cmd[6..])?;
-            let resp = self.data_command(&cmd);
+            self.data_command(&cmd, &mut resp);
             s.write_all(&resp)?;
             if self.disconnect {
                 return Ok(());
@@ -304,22 +309,24 @@ impl Daemon {
         }
     }
 
-    fn data_command(&self, cmd: &[u8]) -> Vec<u8> {
+    fn data_command(&self, cmd: &[u8], resp: &mut Vec<u8>) {
         let code = u32::from_be_bytes([cmd[6], cmd[7], cmd[8], cmd[9]]);
         let mut inst = lock(&self.inst);
         if code == CC_SET_LOCALITY && inst.is_running() {
-            if !self.allow_set_locality {
-                return tpm_error(tpm2_types::Rc::FAILURE.0);
-            }
-            return match cmd.get(10) {
-                Some(&l) if l <= 4 && cmd.len() == 11 => {
-                    inst.set_locality(l);
-                    tpm_error(0)
+            *resp = if !self.allow_set_locality {
+                tpm_error(tpm2_types::Rc::FAILURE.0)
+            } else {
+                match cmd.get(10) {
+                    Some(&l) if l <= 4 && cmd.len() == 11 => {
+                        inst.set_locality(l);
+                        tpm_error(0)
+                    }
+                    _ => tpm_error(tpm2_types::Rc::LOCALITY.0),
                 }
-                _ => tpm_error(tpm2_types::Rc::LOCALITY.0),
             };
+            return;
         }
-        inst.execute(cmd)
+        inst.execute_into(cmd, resp);
     }
 
     /// Serves one control connection until it closes.

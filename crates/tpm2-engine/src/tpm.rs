@@ -154,6 +154,12 @@ impl Tpm {
         self.rt.perm_dirty
     }
 
+    /// Marks permanent state as not yet stored (e.g. after it was restored from a blob that
+    /// came from elsewhere).
+    pub fn mark_permanent_dirty(&mut self) {
+        self.rt.perm_dirty = true;
+    }
+
     /// Serializes permanent state and marks it clean.
     pub fn take_permanent_blob(&mut self) -> Vec<u8> {
         self.rt.perm_dirty = false;
