@@ -105,7 +105,11 @@ impl CtrlClient {
     }
 
     pub fn reset_established(&mut self, loc: u8) -> Result<(), ClientError> {
-        self.call("PTM_RESET_TPMESTABLISHED", code::RESET_TPMESTABLISHED, &[loc])
+        self.call(
+            "PTM_RESET_TPMESTABLISHED",
+            code::RESET_TPMESTABLISHED,
+            &[loc],
+        )
     }
 
     pub fn store_volatile(&mut self) -> Result<(), ClientError> {
@@ -147,7 +151,10 @@ impl CtrlClient {
             let total = self.read_u32()? as usize;
             let len = self.read_u32()? as usize;
             if result != 0 && result & crate::ctrl::res::RETRY == 0 {
-                return Err(ClientError::Result { cmd: "PTM_GET_STATEBLOB", code: result });
+                return Err(ClientError::Result {
+                    cmd: "PTM_GET_STATEBLOB",
+                    code: result,
+                });
             }
             let mut part = vec![0u8; len];
             self.s.read_exact(&mut part)?;
