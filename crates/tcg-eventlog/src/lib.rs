@@ -20,3 +20,4 @@ pub mod replay;
 pub use replay::{replay, Replay, ReplayMode, ReplayOptions};
 pub mod decode;
 pub use decode::EventData;
+pub mod yaml;
