@@ -20,4 +20,6 @@ pub mod replay;
 pub use replay::{replay, Replay, ReplayMode, ReplayOptions};
 pub mod decode;
 pub use decode::EventData;
+pub mod json;
 pub mod yaml;
+pub use json::to_json;
