@@ -100,3 +100,47 @@ fn yaml_matches_installed_tpm2_eventlog_on_every_fixture() {
         }
     }
 }
+
+/// Where tpm2-tools would stop with an error, the event is printed as hex and rendering
+/// goes on; a StartupLocality is decoded in version 2 only.
+#[test]
+fn undecodable_events_fall_back_to_hex() {
+    use tcg_eventlog::ev;
+    // SecureBoot with two bytes of data (tpm2-tools: "unexpectedly > 1").
+    let mut var = unhex("61dfe48bca93d211aa0d00e098032b8c");
+    var.extend_from_slice(&10u64.to_le_bytes());
+    var.extend_from_slice(&2u64.to_le_bytes());
+    var.extend_from_slice(&utf16("SecureBoot"));
+    var.extend_from_slice(&[1, 1]);
+    let log = LogBuilder::agile(&[(SHA256, 32)])
+        .event(0, ev::NO_ACTION, b"StartupLocality\0\x03")
+        .event(7, ev::EFI_VARIABLE_DRIVER_CONFIG, &var)
+        .event(0, ev::EFI_PLATFORM_FIRMWARE_BLOB, &[1, 2, 3])
+        .event(4, ev::EFI_ACTION, b"line one\nline two")
+        .parse();
+    let v2 = render(&log, YamlVersion::V2);
+    assert!(v2.contains(&format!("  EventSize: 54\n  Event: \"{}\"\n", hex(&var))));
+    assert!(v2.contains("  EventSize: 3\n  Event: \"010203\"\n"));
+    assert!(v2.contains("  Event:\n    StartupLocality: 3\n"));
+    assert!(v2.contains("  Event: |-\n    line one\n    line two\n"));
+    let v1 = render(&log, YamlVersion::V1);
+    assert!(v1.contains("    UnicodeName: SecureBoot\n    VariableData: \"0101\"\n"));
+    assert!(v1.contains(&format!("  Event: \"{}\"\n", hex(b"StartupLocality\0\x03"))));
+    // PCR 0 starts at locality 3.
+    let mut start = vec![0u8; 32];
+    start[31] = 3;
+    let pcr0 = sha(SHA256, &[&start, &sha(SHA256, &[&[1, 2, 3]])]);
+    assert!(v1.ends_with(&format!(
+        "pcrs:\n  sha256:\n    0  : 0x{}\n    4  : 0x{}\n    7  : 0x{}\n",
+        hex(&pcr0),
+        hex(&sha(
+            SHA256,
+            &[&[0; 32], &sha(SHA256, &[b"line one\nline two"])]
+        )),
+        hex(&sha(SHA256, &[&[0; 32], &sha(SHA256, &[&var])]))
+    )));
+}
+
+fn hex(b: &[u8]) -> String {
+    tcg_eventlog::types::hex(b)
+}
