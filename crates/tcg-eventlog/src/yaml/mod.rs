@@ -12,7 +12,7 @@ mod uefi;
 
 use crate::parse::{Encoding, Event, EventLog, LogFormat, SpecId};
 use crate::replay::{replay, ReplayMode, ReplayOptions, STARTUP_LOCALITY};
-use crate::types::{alg_name, ev, event_type_name, hex};
+use crate::types::{alg_name, ev, event_type_name, hex, push_hex};
 use std::fmt::Write;
 use tpm2_types::constants::alg;
 
@@ -40,6 +40,7 @@ pub fn render(log: &EventLog, version: YamlVersion) -> String {
     let _ = writeln!(out, "version: {v}");
     out.push_str("events:\n");
     let mut num = 0usize;
+    let mut scratch = String::new();
     for e in &log.events {
         match (log.format, &log.spec_id) {
             (LogFormat::CryptoAgile, Some(spec)) if e.number == 0 => {
@@ -54,7 +55,7 @@ pub fn render(log: &EventLog, version: YamlVersion) -> String {
             num += 1;
         }
         header(&mut out, e);
-        body(&mut out, e, version);
+        body(&mut out, &mut scratch, e, version);
     }
     pcrs(&mut out, log);
     out
@@ -114,18 +115,22 @@ fn header(out: &mut String, e: &Event) {
         e.digests.len()
     );
     for d in &e.digests {
-        let _ = write!(
-            out,
-            "  - AlgorithmId: {}\n    Digest: \"{}\"\n",
-            alg_text(d.alg),
-            hex(&d.bytes)
-        );
+        out.push_str("  - AlgorithmId: ");
+        match alg_name(d.alg) {
+            Some(n) => out.push_str(n),
+            None => out.push_str(&alg_text(d.alg)),
+        }
+        out.push_str("\n    Digest: \"");
+        push_hex(out, &d.bytes);
+        out.push_str("\"\n");
     }
 }
 
 /// The hex tpm2-tools prints for events it does not decode: at most 1024 bytes.
 fn hex_event(out: &mut String, d: &[u8]) {
-    let _ = writeln!(out, "  Event: \"{}\"", hex(&d[..d.len().min(1024)]));
+    out.push_str("  Event: \"");
+    push_hex(out, &d[..d.len().min(1024)]);
+    out.push_str("\"\n");
 }
 
 fn u64_at(d: &[u8], o: usize) -> Option<u64> {
@@ -154,35 +159,37 @@ fn blob2(out: &mut String, d: &[u8]) -> Option<()> {
     Some(())
 }
 
-fn body(out: &mut String, e: &Event, version: YamlVersion) {
+/// Renders the event data; `scratch` is a reusable buffer, so an event that cannot be
+/// rendered as its type calls for can be printed as hex instead.
+fn body(out: &mut String, scratch: &mut String, e: &Event, version: YamlVersion) {
     let d = &e.data;
     let _ = writeln!(out, "  EventSize: {}", d.len());
     if d.is_empty() {
         return;
     }
     let v2 = version == YamlVersion::V2;
-    let mut scratch = String::new();
+    scratch.clear();
     let done = match e.event_type {
         ev::EFI_VARIABLE_DRIVER_CONFIG
         | ev::EFI_VARIABLE_BOOT
         | ev::EFI_VARIABLE_BOOT2
-        | ev::EFI_VARIABLE_AUTHORITY => uefi::variable(&mut scratch, e, v2),
-        ev::POST_CODE if d.len() == 16 => blob(&mut scratch, d),
+        | ev::EFI_VARIABLE_AUTHORITY => uefi::variable(scratch, e, v2),
+        ev::POST_CODE if d.len() == 16 => blob(scratch, d),
         ev::POST_CODE | ev::EFI_ACTION | ev::EFI_HCRTM_EVENT => {
-            block_text(&mut scratch, "  Event", c_string(d));
+            block_text(scratch, "  Event", c_string(d));
             Some(())
         }
-        ev::S_CRTM_CONTENTS | ev::EFI_PLATFORM_FIRMWARE_BLOB => blob(&mut scratch, d),
-        ev::EFI_PLATFORM_FIRMWARE_BLOB2 => blob2(&mut scratch, d),
+        ev::S_CRTM_CONTENTS | ev::EFI_PLATFORM_FIRMWARE_BLOB => blob(scratch, d),
+        ev::EFI_PLATFORM_FIRMWARE_BLOB2 => blob2(scratch, d),
         ev::IPL => {
             scratch.push_str("  Event:\n");
-            split_string(&mut scratch, "    ", "String", d);
+            split_string(scratch, "    ", "String", d);
             Some(())
         }
         ev::EFI_BOOT_SERVICES_APPLICATION
         | ev::EFI_BOOT_SERVICES_DRIVER
-        | ev::EFI_RUNTIME_SERVICES_DRIVER => uefi::image_load(&mut scratch, d),
-        ev::EFI_GPT_EVENT if v2 => uefi::gpt(&mut scratch, d),
+        | ev::EFI_RUNTIME_SERVICES_DRIVER => uefi::image_load(scratch, d),
+        ev::EFI_GPT_EVENT if v2 => uefi::gpt(scratch, d),
         ev::NO_ACTION if v2 && d.len() > 16 && d.starts_with(STARTUP_LOCALITY) => {
             let _ = write!(scratch, "  Event:\n    StartupLocality: {}\n", d[16]);
             Some(())
@@ -190,7 +197,7 @@ fn body(out: &mut String, e: &Event, version: YamlVersion) {
         _ => None,
     };
     match done {
-        Some(()) => out.push_str(&scratch),
+        Some(()) => out.push_str(scratch),
         None => hex_event(out, d),
     }
 }

@@ -71,6 +71,20 @@ fn escape_line(out: &mut String, line: &[u8]) {
     let mut leading = true;
     let mut i = 0;
     while i < line.len() {
+        // Fast path: a run of printable ASCII that needs no escape.
+        let run = line[i..]
+            .iter()
+            .take_while(|&&b| {
+                (b'!'..=b'~').contains(&b) && b != b'\\' && b != b'"'
+                    || (!leading && (b == b' ' || b == b'\t'))
+            })
+            .count();
+        if run > 0 {
+            out.push_str(std::str::from_utf8(&line[i..i + run]).unwrap_or_default());
+            i += run;
+            leading = false;
+            continue;
+        }
         let b = line[i];
         let esc = match b {
             0 => Some("\\0"),

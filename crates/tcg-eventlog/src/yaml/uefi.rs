@@ -6,7 +6,7 @@ use super::u64_at;
 use crate::decode::text::utf16_lossy;
 use crate::decode::uefi::is_boot_option;
 use crate::parse::Event;
-use crate::types::{ev, hex, Guid};
+use crate::types::{ev, hex, push_hex, Guid};
 use std::fmt::Write;
 
 fn u16_at(d: &[u8], o: usize) -> Option<u16> {
@@ -83,7 +83,9 @@ pub fn variable(out: &mut String, e: &Event, v2: bool) -> Option<()> {
         }
     }
     if !data.is_empty() {
-        let _ = writeln!(out, "    VariableData: \"{}\"", hex(data));
+        out.push_str("    VariableData: \"");
+        push_hex(out, data);
+        out.push_str("\"\n");
     }
     Some(())
 }
@@ -199,9 +201,10 @@ pub fn image_load(out: &mut String, d: &[u8]) -> Option<()> {
     let _ = write!(
         out,
         "  Event:\n    ImageLocationInMemory: 0x{loc:x}\n    ImageLengthInMemory: {len}\n    \
-         ImageLinkTimeAddress: 0x{link:x}\n    LengthOfDevicePath: {dplen}\n    DevicePath: '{}'\n",
-        hex(&d[32..])
+         ImageLinkTimeAddress: 0x{link:x}\n    LengthOfDevicePath: {dplen}\n    DevicePath: '"
     );
+    push_hex(out, &d[32..]);
+    out.push_str("'\n");
     Some(())
 }
 
