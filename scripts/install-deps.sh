@@ -7,6 +7,8 @@ DEBIAN_PACKAGES=(
   swtpm swtpm-tools libtpms-dev
   tpm2-tools libtss2-tcti-swtpm0 libtss2-tcti-mssim0
   openssl python3
+  # the VM test (tests/vm): QEMU, OVMF, a kernel to boot, a static busybox for the guest
+  qemu-system-x86 ovmf linux-image-amd64 busybox-static
 )
 
 missing=()

@@ -263,15 +263,10 @@ impl Daemon {
             if !read_full(s, &mut head)? {
                 return Ok(());
             }
-            let tag = u16::from_be_bytes([head[0], head[1]]);
-            if tag != 0x8001 && tag != 0x8002 {
+            if head[..4] == [0, 0, 0, 8] {
                 // TCG send-command header (mssim framing on the data channel):
                 // u32 8, u8 locality, u32 size, command → u32 size, response, u32 0.
-                let code = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-                if code != 8 {
-                    s.write_all(&tpm_error(tpm2_types::Rc::BAD_TAG.0))?;
-                    return Ok(());
-                }
+                // (No TPM command starts with these bytes: its tag would be 0x0000.)
                 let loc = head[4];
                 let mut size_rest = [0u8; 3];
                 read_full(s, &mut size_rest)?;
@@ -293,6 +288,8 @@ impl Daemon {
                 s.write_all(&out)?;
                 continue;
             }
+            // Any other tag (a TPM 1.2 probe from firmware, garbage) is still framed by its
+            // size field and answered by the engine; the connection stays open.
             let size = u32::from_be_bytes([head[2], head[3], head[4], head[5]]) as usize;
             if !(10..=MAX_FRAME).contains(&size) {
                 s.write_all(&tpm_error(tpm2_types::Rc::COMMAND_SIZE.0))?;

@@ -1,0 +1,196 @@
+//! A real VM (QEMU + OVMF + the Debian kernel, our initramfs) boots with `ferrotpm socket`
+//! as its TPM, for tpm-crb and tpm-tis and across a guest reboot: the guest sees a TPM 2.0
+//! that answers, and replaying the firmware event log the guest read gives exactly the PCR
+//! values the guest read, in every bank (PCR 10 in the SHA-1 bank from the IMA log).
+//! KVM when it can run firmware, emulation otherwise (tests/vm/run-vm.sh decides).
+
+mod common;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use tcg_eventlog::{ReplayMode, ReplayOptions};
+
+/// One boot's report on the serial console.
+#[derive(Default, Debug)]
+struct Report {
+    version: String,
+    getrandom: String,
+    pcrs: BTreeMap<(String, u32), Vec<u8>>,
+    eventlog_b64: String,
+    ima: Vec<String>,
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
+    let mut out = Vec::new();
+    for chunk in clean.chunks(4) {
+        let v: Vec<u32> = chunk.iter().map(|c| val(*c) as u32).collect();
+        let n = v
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, x)| acc | x << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+fn parse_reports(serial: &str) -> Vec<Report> {
+    let mut out = Vec::new();
+    let mut cur: Option<Report> = None;
+    let mut in_log = false;
+    let mut in_ima = false;
+    for line in serial.lines().map(|l| l.trim_end_matches('\r')) {
+        let Some(r) = cur.as_mut() else {
+            if line.ends_with("FTPM-BEGIN") {
+                cur = Some(Report::default());
+            }
+            continue;
+        };
+        match line {
+            "FTPM-EVENTLOG-BEGIN" => in_log = true,
+            "FTPM-EVENTLOG-END" => in_log = false,
+            "FTPM-IMA-BEGIN" => in_ima = true,
+            "FTPM-IMA-END" => in_ima = false,
+            "FTPM-END" => out.push(cur.take().unwrap()),
+            l if in_log => r.eventlog_b64.push_str(l),
+            l if in_ima => r.ima.push(l.to_string()),
+            l => {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                match f.first().copied() {
+                    Some("FTPM-VERSION") => r.version = f.get(1).unwrap_or(&"").to_string(),
+                    Some("FTPM-GETRANDOM") => r.getrandom = f.get(1).unwrap_or(&"").to_string(),
+                    Some("FTPM-PCR") if f.len() == 4 => {
+                        r.pcrs.insert(
+                            (f[1].to_string(), f[2].parse().unwrap()),
+                            unhex(&f[3].to_lowercase()),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+fn alg_id(bank: &str) -> u16 {
+    match bank {
+        "sha1" => 0x4,
+        "sha256" => 0xB,
+        "sha384" => 0xC,
+        "sha512" => 0xD,
+        _ => panic!("bank {bank}"),
+    }
+}
+
+fn check(r: &Report, what: &str) {
+    assert_eq!(r.version, "2", "{what}: the guest sees a TPM 2.0");
+    // A GetRandom(8) response: tag 8001, size 0x14, TPM_RC_SUCCESS, 8 bytes.
+    assert!(
+        r.getrandom.starts_with("80010000001400000000"),
+        "{what}: GetRandom: {}",
+        r.getrandom
+    );
+    let log = tcg_eventlog::parse(&b64(&r.eventlog_b64))
+        .unwrap_or_else(|e| panic!("{what}: event log: {e}"));
+    let opts = ReplayOptions {
+        mode: ReplayMode::Platform,
+        drtm: false,
+    };
+    let replay = tcg_eventlog::replay(&log, &opts);
+    let banks: Vec<String> = r
+        .pcrs
+        .keys()
+        .map(|(b, _)| b.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(banks.len() >= 2, "{what}: banks {banks:?}");
+    let mut compared = 0;
+    for bank in &banks {
+        for n in 0..24u32 {
+            let tpm = &r.pcrs[&(bank.clone(), n)];
+            if n == 10 {
+                continue;
+            }
+            // PCRs the log never extends keep their start value.
+            let size = tpm.len();
+            let want = replay
+                .pcr(alg_id(bank), n)
+                .map(|v| v.to_vec())
+                .unwrap_or_else(|| tcg_eventlog::replay::start_value(n, size, &opts, 0));
+            assert_eq!(
+                tpm, &want,
+                "{what}: {bank} PCR {n} differs from the event log's replay"
+            );
+            compared += 1;
+        }
+    }
+    // PCR 10 (SHA-1 bank): the IMA template hashes.
+    let mut pcr10 = vec![0u8; 20];
+    for line in &r.ima {
+        let th = unhex(line.split_whitespace().nth(1).unwrap());
+        pcr10 = tpm2_crypto::digest(tpm2_types::HashAlg::Sha1, &[&pcr10, &th]);
+    }
+    assert!(!r.ima.is_empty(), "{what}: IMA measured the boot aggregate");
+    assert_eq!(
+        r.pcrs[&("sha1".to_string(), 10)],
+        pcr10,
+        "{what}: PCR 10 against the IMA log"
+    );
+    println!(
+        "{what}: {compared} PCRs match the event log, PCR 10 matches {} IMA entries",
+        r.ima.len()
+    );
+}
+
+fn boot(out: &Path, device: &str, reboot: bool) -> Vec<Report> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let st = Command::new(root.join("tests/vm/run-vm.sh"))
+        .arg(out)
+        .env("TPM_BIN", common::ferrotpm())
+        .env("TPM_DEVICE", device)
+        .env("REBOOT", if reboot { "1" } else { "0" })
+        .status()
+        .expect(
+            "tests/vm/run-vm.sh (needs qemu-system-x86, ovmf, linux-image-amd64, busybox-static)",
+        );
+    let serial = std::fs::read_to_string(out.join("serial.log")).unwrap_or_default();
+    assert!(
+        st.success(),
+        "VM run failed; serial log:\n{serial}\nTPM log:\n{}",
+        std::fs::read_to_string(out.join("tpm.log")).unwrap_or_default()
+    );
+    parse_reports(&serial)
+}
+
+#[test]
+fn vm_boots_with_ferrotpm_and_the_event_log_replays_to_its_pcrs() {
+    let dir = common::TempDir::new("vm");
+    let crb = boot(&dir.path().join("crb"), "tpm-crb", false);
+    assert_eq!(crb.len(), 1);
+    check(&crb[0], "tpm-crb");
+
+    let tis = boot(&dir.path().join("tis-reboot"), "tpm-tis", true);
+    assert_eq!(tis.len(), 2, "two boots reported");
+    check(&tis[0], "tpm-tis boot 1");
+    // After the reboot the PCRs start again from their reset values: the second boot's
+    // PCRs match the second boot's log alone.
+    check(&tis[1], "tpm-tis boot 2");
+}
