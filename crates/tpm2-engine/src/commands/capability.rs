@@ -37,8 +37,9 @@ const fn be4(s: &[u8; 4]) -> u32 {
     u32::from_be_bytes(*s)
 }
 
-/// Implemented algorithms and their `TPMA_ALGORITHM`.
-fn algorithms() -> Vec<TpmsAlgProperty> {
+/// Implemented algorithms and their `TPMA_ALGORITHM`. `TPM_ALG_NULL` is not listed (as
+/// libtpms).
+pub(crate) fn algorithms() -> Vec<TpmsAlgProperty> {
     let hash = alg_attr::HASH;
     [
         (alg::SHA1, hash),
@@ -46,7 +47,6 @@ fn algorithms() -> Vec<TpmsAlgProperty> {
         (alg::SHA256, hash),
         (alg::SHA384, hash),
         (alg::SHA512, hash),
-        (alg::NULL, 0),
         (alg::KDF1_SP800_108, hash | alg_attr::METHOD),
     ]
     .iter()
@@ -113,7 +113,11 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             (TpmsCapabilityData::Pcrs(tpm.pcr_allocation_report()), false)
         }
         cap::TPM_PROPERTIES => {
-            let props = tpm.properties();
+            // Only properties in the group of `property` (a 256-value block) are returned
+            // (Part 3, §30.2.1); below TPM_PT_FIXED counts as TPM_PT_FIXED.
+            let property = property.max(pt::FIXED);
+            let mut props = tpm.properties();
+            props.retain(|p| p.property >> 8 == property >> 8);
             let (v, m) = page(&props, |p| p.property, property, count, MAX_TPM_PROPERTIES);
             (TpmsCapabilityData::TpmProperties(v), m)
         }
