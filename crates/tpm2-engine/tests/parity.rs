@@ -346,3 +346,36 @@ fn sequence_password_failures_are_not_dictionary_attacks() {
     let r = run(&mut tpm, &c).ok();
     assert_eq!(&r.body[r.body.len() - 4..], &[0, 0, 0, 0]);
 }
+
+/// moreData and the raw list of a GetCapability response.
+fn capability(tpm: &mut Tpm, capability: u32, property: u32, count: u32) -> (u8, Vec<u8>) {
+    let c = Cmd::new(cc::GET_CAPABILITY)
+        .u32(capability)
+        .u32(property)
+        .u32(count);
+    let r = run(tpm, &c).ok();
+    (r.body[0], r.body[5..].to_vec())
+}
+
+#[test]
+fn pcr_allocation_with_count_zero_is_empty_with_more() {
+    let mut tpm = started();
+    assert_eq!(capability(&mut tpm, cap::PCRS, 0, 0), (1, vec![0, 0, 0, 0]));
+    let (more, list) = capability(&mut tpm, cap::PCRS, 0, 1);
+    assert_eq!((more, &list[..4]), (0, &[0, 0, 0, 4][..]));
+}
+
+#[test]
+fn vendor_command_range_is_empty() {
+    let mut tpm = started();
+    assert_eq!(
+        capability(&mut tpm, cap::COMMANDS, 0x2000_0000, 100),
+        (0, vec![0, 0, 0, 0])
+    );
+    assert_eq!(
+        capability(&mut tpm, cap::COMMANDS, 0x2000_0000, 0),
+        (0, vec![0, 0, 0, 0])
+    );
+    let (more, _) = capability(&mut tpm, cap::COMMANDS, 0, 0);
+    assert_eq!(more, 1);
+}

@@ -6,7 +6,9 @@ use crate::pcr::pc_client;
 use crate::state::TransientObject;
 use crate::Tpm;
 use tpm2_types::capability::*;
-use tpm2_types::constants::{alg, alg_attr, cap, ht, permanent_attr, pt, rh, startup_clear_attr};
+use tpm2_types::constants::{
+    alg, alg_attr, cap, cc_attr, ht, permanent_attr, pt, rh, startup_clear_attr,
+};
 use tpm2_types::structures::{TpmlPcrSelection, TpmsPcrSelection, TpmsTaggedPcrSelect};
 use tpm2_types::{HashAlg, PcrBitmap, Rc};
 
@@ -92,7 +94,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             (TpmsCapabilityData::Handles(v), m)
         }
         cap::COMMANDS => {
-            let all: Vec<u32> = COMMANDS.iter().map(|d| d.tpma_cc()).collect();
+            // A property with the vendor bit (TPMA_CC.V) lists vendor commands only, and
+            // this TPM has none (Part 4, CommandCapGetCCList).
+            let all: Vec<u32> = if property & cc_attr::V != 0 {
+                Vec::new()
+            } else {
+                COMMANDS.iter().map(|d| d.tpma_cc()).collect()
+            };
             let (v, m) = page(
                 &all,
                 |a| a & 0xFFFF,
@@ -110,7 +118,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             if property != 0 {
                 return Err(p2(Rc::VALUE));
             }
-            (TpmsCapabilityData::Pcrs(tpm.pcr_allocation_report()), false)
+            // A count of 0 gets an empty list and moreData YES (Part 4,
+            // PCRCapGetAllocation).
+            if count == 0 {
+                (TpmsCapabilityData::Pcrs(TpmlPcrSelection(Vec::new())), true)
+            } else {
+                (TpmsCapabilityData::Pcrs(tpm.pcr_allocation_report()), false)
+            }
         }
         cap::TPM_PROPERTIES => {
             // Only properties in the group of `property` (a 256-value block) are returned
