@@ -130,3 +130,44 @@ pub fn summary(v: &Verdict) -> String {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff(case: &str, detail: &str) -> Diff {
+        Diff {
+            case: case.into(),
+            step: 1,
+            command: "GetRandom".into(),
+            kind: Kind::Rc,
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn unlisted_and_stale_are_both_failures() {
+        let rows = known::parse(
+            "## Intentional\n| `random/*` | `GetRandom` | `rc` | `ours=A*` | x |\n\
+             | `gone/*` | `*` | `rc` | `*` | y |\n",
+        )
+        .unwrap();
+        let results = vec![CaseResult {
+            name: "random/a".into(),
+            commands: 3,
+            diffs: vec![
+                diff("random/a", "ours=A theirs=B"),
+                diff("random/a", "ours=C theirs=B"),
+            ],
+        }];
+        let v = judge(&results, &rows);
+        assert!(!v.ok());
+        assert_eq!(v.unlisted.len(), 1);
+        assert_eq!(v.unlisted[0].detail, "ours=C theirs=B");
+        assert_eq!(v.stale.len(), 1);
+        assert_eq!(v.stale[0].case, "gone/*");
+        assert_eq!(v.commands, 3);
+        assert_eq!(v.by_category[&("Intentional".to_string(), Kind::Rc)], 1);
+        assert!(summary(&v).contains("UNLISTED"));
+    }
+}

@@ -275,12 +275,14 @@ fn compare_state(ctx: &mut Ctx<'_>, eng: &mut Engine, sw: &mut Swtpm) -> Result<
         let Some((attrs, size)) = t.as_deref().and_then(nv_public) else {
             continue;
         };
-        let auth = if attrs & nv_attr::AUTHREAD != 0 {
-            h
-        } else if attrs & nv_attr::OWNERREAD != 0 {
+        // The hierarchies' passwords are empty unless a case changed them; an index's own
+        // password is whatever the case chose, so it is the last resort.
+        let auth = if attrs & nv_attr::OWNERREAD != 0 {
             rh::OWNER
         } else if attrs & nv_attr::PPREAD != 0 {
             rh::PLATFORM
+        } else if attrs & nv_attr::AUTHREAD != 0 {
+            h
         } else {
             continue;
         };
