@@ -11,7 +11,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
-cargo test --workspace
+cargo test --workspace --exclude ferrotpm-difftest
+echo "== differential test against swtpm (fails if swtpm is missing)"
+cargo test -p ferrotpm-difftest -- --nocapture
 
 echo "== cargo deny"
 if [ -x ../shared/tools/install-advisory-db.sh ]; then

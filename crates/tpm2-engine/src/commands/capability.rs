@@ -6,7 +6,9 @@ use crate::pcr::pc_client;
 use crate::state::TransientObject;
 use crate::Tpm;
 use tpm2_types::capability::*;
-use tpm2_types::constants::{alg, alg_attr, cap, ht, permanent_attr, pt, rh, startup_clear_attr};
+use tpm2_types::constants::{
+    alg, alg_attr, cap, cc_attr, ht, permanent_attr, pt, rh, startup_clear_attr,
+};
 use tpm2_types::structures::{TpmlPcrSelection, TpmsPcrSelection, TpmsTaggedPcrSelect};
 use tpm2_types::{HashAlg, PcrBitmap, Rc};
 
@@ -37,8 +39,9 @@ const fn be4(s: &[u8; 4]) -> u32 {
     u32::from_be_bytes(*s)
 }
 
-/// Implemented algorithms and their `TPMA_ALGORITHM`.
-fn algorithms() -> Vec<TpmsAlgProperty> {
+/// Implemented algorithms and their `TPMA_ALGORITHM`. `TPM_ALG_NULL` is not listed (as
+/// libtpms).
+pub(crate) fn algorithms() -> Vec<TpmsAlgProperty> {
     let hash = alg_attr::HASH;
     [
         (alg::SHA1, hash),
@@ -46,7 +49,6 @@ fn algorithms() -> Vec<TpmsAlgProperty> {
         (alg::SHA256, hash),
         (alg::SHA384, hash),
         (alg::SHA512, hash),
-        (alg::NULL, 0),
         (alg::KDF1_SP800_108, hash | alg_attr::METHOD),
     ]
     .iter()
@@ -92,7 +94,13 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             (TpmsCapabilityData::Handles(v), m)
         }
         cap::COMMANDS => {
-            let all: Vec<u32> = COMMANDS.iter().map(|d| d.tpma_cc()).collect();
+            // A property with the vendor bit (TPMA_CC.V) lists vendor commands only, and
+            // this TPM has none (Part 4, CommandCapGetCCList).
+            let all: Vec<u32> = if property & cc_attr::V != 0 {
+                Vec::new()
+            } else {
+                COMMANDS.iter().map(|d| d.tpma_cc()).collect()
+            };
             let (v, m) = page(
                 &all,
                 |a| a & 0xFFFF,
@@ -110,10 +118,20 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             if property != 0 {
                 return Err(p2(Rc::VALUE));
             }
-            (TpmsCapabilityData::Pcrs(tpm.pcr_allocation_report()), false)
+            // A count of 0 gets an empty list and moreData YES (Part 4,
+            // PCRCapGetAllocation).
+            if count == 0 {
+                (TpmsCapabilityData::Pcrs(TpmlPcrSelection(Vec::new())), true)
+            } else {
+                (TpmsCapabilityData::Pcrs(tpm.pcr_allocation_report()), false)
+            }
         }
         cap::TPM_PROPERTIES => {
-            let props = tpm.properties();
+            // Only properties in the group of `property` (a 256-value block) are returned
+            // (Part 3, §30.2.1); below TPM_PT_FIXED counts as TPM_PT_FIXED.
+            let property = property.max(pt::FIXED);
+            let mut props = tpm.properties();
+            props.retain(|p| p.property >> 8 == property >> 8);
             let (v, m) = page(&props, |p| p.property, property, count, MAX_TPM_PROPERTIES);
             (TpmsCapabilityData::TpmProperties(v), m)
         }

@@ -37,8 +37,8 @@ impl Tpm {
     /// A hash-check ticket (Part 2, §10.7.6): `HMAC(proof, TPM_ST_HASHCHECK || digest)` with
     /// the context integrity hash; the NULL ticket for the NULL hierarchy or for data that
     /// starts with `TPM_GENERATED_VALUE`.
-    fn hashcheck_ticket(&mut self, hierarchy: u32, digest: &[u8], generated: bool) -> TpmtTicket {
-        if hierarchy == rh::NULL || generated {
+    fn hashcheck_ticket(&mut self, hierarchy: u32, digest: &[u8], safe: bool) -> TpmtTicket {
+        if hierarchy == rh::NULL || !safe {
             return TpmtTicket::null(st::HASHCHECK);
         }
         let proof = self.hierarchy_proof(hierarchy).to_vec();
@@ -73,6 +73,14 @@ impl Tpm {
     }
 }
 
+/// Whether `data` may be what a ticket vouches for: at least 4 bytes, not starting with
+/// `TPM_GENERATED_VALUE` (Part 4, `TicketIsSafe`).
+fn ticket_is_safe(data: &[u8]) -> bool {
+    data.len() >= 4 && data[..4] != TPM_GENERATED_VALUE.to_be_bytes()
+}
+
+/// Data that starts with `TPM_GENERATED_VALUE`; TPM2_Hash refuses a ticket only for such
+/// data (shorter data cannot be confused with an attestation).
 fn starts_generated(data: &[u8]) -> bool {
     data.len() >= 4 && data[..4] == TPM_GENERATED_VALUE.to_be_bytes()
 }
@@ -83,7 +91,7 @@ pub fn hash(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
     c.params.end()?;
     let d = tpm2_crypto::digest(alg, &[data]);
-    let ticket = tpm.hashcheck_ticket(hierarchy, &d, starts_generated(data));
+    let ticket = tpm.hashcheck_ticket(hierarchy, &d, !starts_generated(data));
     c.put(&Tpm2bDigest::from(d));
     c.put(&ticket);
     Ok(())
@@ -107,7 +115,7 @@ pub fn hash_sequence_start(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc>
                 state: Hasher::new(a).export_state(),
             })
             .collect(),
-        first_bytes: Vec::new(),
+        ticket_safe: None,
     };
     let h = tpm.load_transient(TransientObject::Sequence(seq))?;
     c.out_handle = Some(h);
@@ -121,8 +129,9 @@ fn absorb(seq: &mut SequenceObject, data: &[u8]) -> Result<(), Rc> {
         h.update(data);
         hs.state = h.export_state();
     }
-    let need = 4usize.saturating_sub(seq.first_bytes.len()).min(data.len());
-    seq.first_bytes.extend_from_slice(&data[..need]);
+    if seq.ticket_safe.is_none() {
+        seq.ticket_safe = Some(ticket_is_safe(data));
+    }
     Ok(())
 }
 
@@ -156,10 +165,10 @@ pub fn sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         return Err(Rc::MODE.handle(1));
     }
     absorb(seq, data.as_slice())?;
-    let generated = starts_generated(&seq.first_bytes);
+    let safe = seq.ticket_safe.unwrap_or(false);
     let digest = finish(seq)?.remove(0).digest;
     tpm.vol.objects.remove(&h);
-    let ticket = tpm.hashcheck_ticket(hierarchy, &digest, generated);
+    let ticket = tpm.hashcheck_ticket(hierarchy, &digest, safe);
     c.put(&Tpm2bDigest::from(digest));
     c.put(&ticket);
     Ok(())

@@ -125,6 +125,11 @@ pub fn read(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 pub fn reset(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.params.end()?;
     let pcr = c.handle(0) as usize;
+    // A TPM with DRTM refuses TPM2_PCR_Reset at locality 4: the DRTM PCRs are reset by
+    // _TPM_Hash_Start instead (Part 4, PCRIsResetAllowed).
+    if c.locality == 4 {
+        return Err(Rc::LOCALITY);
+    }
     match pc_client::RESET.get(c.locality as usize) {
         Some(b) if b.is_set(pcr) => {}
         _ => return Err(Rc::LOCALITY),
@@ -135,21 +140,24 @@ pub fn reset(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 }
 
 /// TPM2_PCR_Allocate (Part 3, §22.5): the new allocation is stored now and used from the
-/// next TPM Reset. A bank is allocated whole or not at all (PC Client), else `TPM_RC_PCR`.
+/// next TPM Reset. Banks not named keep their allocation; any subset of PCRs may be
+/// allocated, but some bank must keep the H-CRTM PCR (0) and some bank the DRTM PCR (17),
+/// else `TPM_RC_PCR` (Part 4, PCRAllocate).
 pub fn allocate(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let req: TpmlPcrSelection = c.params.read()?;
     c.params.end()?;
     let mut alloc = tpm.perm.pcr_allocated.clone();
     for s in &req.0 {
-        if !s.select.is_empty() && s.select != PcrBitmap::ALL {
-            return Err(Rc::PCR);
-        }
         match alloc.iter_mut().find(|a| a.hash == s.hash) {
             Some(a) => a.select = s.select,
             None => alloc.push(*s),
         }
     }
     alloc.sort_by_key(|a| a.hash);
+    let kept = |pcr: usize| alloc.iter().any(|a| a.select.is_set(pcr));
+    if !kept(0) || !kept(17) {
+        return Err(Rc::PCR);
+    }
     let size_needed: usize = alloc
         .iter()
         .map(|a| a.select.iter().count() * a.hash.digest_size())
@@ -174,8 +182,9 @@ pub fn set_auth_value(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let auth: Tpm2bAuth = c.params.read()?;
     c.params.end()?;
     let pcr = c.handle(0) as usize;
+    // Not in an authorization group: TPM_RC_VALUE without a handle number (as libtpms).
     if !pc_client::AUTH.is_set(pcr) {
-        return Err(Rc::VALUE.handle(1));
+        return Err(Rc::VALUE);
     }
     let trimmed = crate::dispatch::auth::trim_zeros(auth.as_slice()).to_vec();
     tpm.vol.state_clear.pcr_auth = Secret(trimmed);

@@ -40,6 +40,22 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         _ if had_state => StartupKind::Restart,
         _ => StartupKind::Reset,
     };
+    if kind == StartupKind::Resume {
+        // A Resume must start the way the startup before the Shutdown(STATE) did: a changed
+        // H-CRTM state makes the saved state unusable (TPM_RC_VALUE), a changed startup
+        // locality is TPM_RC_LOCALITY (Part 3, §9.3.1; libtpms keeps both flags).
+        let (hcrtm, locality3) = tpm
+            .perm
+            .saved
+            .as_ref()
+            .map_or((false, false), |s| (s.hcrtm, s.locality3));
+        if hcrtm != tpm.vol.hcrtm {
+            return Err(Rc::VALUE.param(1));
+        }
+        if locality3 != (!tpm.vol.hcrtm && c.locality == 3) {
+            return Err(Rc::LOCALITY);
+        }
+    }
     let orderly = tpm.perm.orderly != Orderly::None;
     let saved = tpm.perm_mut().saved.take();
 
@@ -58,6 +74,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let mut pcrs = PcrBanks::new(&tpm.perm.pcr_allocated, c.locality);
     match (kind, saved) {
         (StartupKind::Reset, _) | (_, None) => {
+            tpm.vol.state_reset.pcr_update_counter = 0;
             let p = tpm.perm_mut();
             p.reset_count = p.reset_count.wrapping_add(1);
             p.restart_count = 0;
@@ -94,6 +111,12 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
     }
     tpm.vol.pcrs = pcrs;
+    // Every PCR set to its initial value counts as a change (Part 4, PCRStartup).
+    for pcr in 0..IMPLEMENTATION_PCR {
+        if !(kind == StartupKind::Resume && pc_client::SAVE.is_set(pcr)) {
+            tpm.pcr_changed(pcr);
+        }
+    }
     if kind != StartupKind::Resume {
         nv_startup_clear(tpm);
     }
@@ -137,15 +160,19 @@ fn nv_startup_clear(tpm: &mut Tpm) {
 pub fn shutdown(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let su_type = read_su(c)?;
     c.params.end()?;
-    let save = su_type == su::STATE && !tpm.vol.pcr_reconfigured;
+    // After PCR_Allocate the next startup must be a TPM Reset (Part 3, §9.4: TPM_RC_TYPE).
+    if su_type == su::STATE && tpm.vol.pcr_reconfigured {
+        return Err(Rc::TYPE.param(1));
+    }
+    let save = su_type == su::STATE;
     let saved = save.then(|| SavedState {
         state_clear: tpm.vol.state_clear.clone(),
         state_reset: tpm.vol.state_reset.clone(),
         pcrs: tpm.vol.pcrs.clone(),
+        hcrtm: tpm.vol.hcrtm,
+        locality3: !tpm.vol.hcrtm && tpm.vol.startup_locality == 3,
     });
     let p = tpm.perm_mut();
-    // After PCR_Allocate a Shutdown(STATE) is recorded as CLEAR: the next startup must be a
-    // TPM Reset so the new allocation takes effect.
     p.orderly = if save { Orderly::State } else { Orderly::Clear };
     p.saved = saved;
     Ok(())

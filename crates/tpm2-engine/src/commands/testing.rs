@@ -78,8 +78,16 @@ pub fn self_test(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 }
 
 pub fn incremental_self_test(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
-    let _to_test: Vec<u16> = c.params.read_with(|r| read_list(r, MAX_ALG_LIST_SIZE))?;
+    let to_test: Vec<u16> = c.params.read_with(|r| read_list(r, MAX_ALG_LIST_SIZE))?;
     c.params.end()?;
+    // Every listed algorithm must be implemented (Part 3, §10.3: TPM_RC_VALUE).
+    let implemented = crate::commands::capability::algorithms();
+    if !to_test
+        .iter()
+        .all(|a| implemented.iter().any(|p| p.alg == *a))
+    {
+        return Err(Rc::VALUE.param(1));
+    }
     // All algorithms are tested together; nothing is left to do afterwards.
     tpm.run_self_test()?;
     encode_list::<u16>(&mut c.out, &[]);

@@ -81,20 +81,20 @@ impl<'a> RawSession<'a> {
 }
 
 /// Parses `authorizationSize` and the sessions it covers. Errors carry the session number.
+/// `authorizationSize` that cannot be read is `TPM_RC_INSUFFICIENT`; one smaller than a
+/// session entry or larger than the rest of the command is `TPM_RC_SIZE`; a fourth session
+/// is `TPM_RC_SIZE` for that session (libtpms, Part 4 `ParseSessionBuffer`).
 pub fn parse_sessions<'a>(r: &mut Reader<'a>) -> Result<Sessions<'a>, Rc> {
-    let size = r.u32().map_err(|_| Rc::AUTHSIZE)? as usize;
-    if size < MIN_SESSION_SIZE {
+    let size = r.u32()? as usize;
+    if size < MIN_SESSION_SIZE || size > r.left() {
         return Err(Rc::SIZE);
-    }
-    if size > r.left() {
-        return Err(Rc::AUTHSIZE);
     }
     let mut area = r.sub(size)?;
     let mut out = Sessions::default();
     while !area.is_empty() {
         let n = out.len + 1;
         if n > MAX_SESSIONS {
-            return Err(Rc::AUTHSIZE);
+            return Err(Rc::SIZE.session(n));
         }
         let e = RawSession::read(&mut area).map_err(|e| e.session(n))?;
         let (handle, nonce, attributes, hmac) = (e.handle, e.nonce, e.attributes, e.hmac);

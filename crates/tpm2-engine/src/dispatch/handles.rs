@@ -157,10 +157,15 @@ impl Tpm {
 
     /// Whether an authorization failure for this entity counts toward lockout
     /// (Part 1, §19.8.2: hierarchy authorizations and PCRs are exempt; NV indices with
-    /// `TPMA_NV_NO_DA` are exempt; lockoutAuth has its own rule).
+    /// `TPMA_NV_NO_DA` are exempt; lockoutAuth has its own rule). Hash and event sequence
+    /// objects are created with `noDA` set (Part 4, ObjectCreateHashSequence).
     pub(crate) fn is_da_protected(&self, h: u32) -> bool {
         match (h >> 24) as u8 {
             ht::PERMANENT | ht::PCR => false,
+            ht::TRANSIENT => !matches!(
+                self.vol.objects.get(&h),
+                Some(crate::state::TransientObject::Sequence(_))
+            ),
             ht::NV_INDEX => self
                 .perm
                 .nv

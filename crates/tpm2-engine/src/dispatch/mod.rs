@@ -16,6 +16,19 @@ pub const HEADER_SIZE: usize = 10;
 /// Initial capacity of a response buffer: most responses fit without growing.
 const RESPONSE_CAPACITY: usize = 512;
 
+/// The code for a command tag that is neither `TPM_ST_NO_SESSIONS` nor `TPM_ST_SESSIONS`.
+/// `TPMI_ST_COMMAND_TAG` fails with `TPM_RC_BAD_TAG` (Part 2, §9.22), but only once the value
+/// unmarshals as a `TPM_ST`: like libtpms, an undefined `TPM_ST` value is `TPM_RC_VALUE`.
+fn bad_tag(tag: u16) -> Rc {
+    match tag {
+        st::RSP_COMMAND
+        | st::NULL
+        | st::ATTEST_NV..=st::ATTEST_CREATION
+        | st::CREATION..=st::AUTH_SIGNED => Rc::BAD_TAG,
+        _ => Rc::VALUE,
+    }
+}
+
 impl Tpm {
     /// A state-changing command after `TPM2_Shutdown` makes that shutdown void: what it
     /// saved no longer describes the TPM, so the next startup must be a TPM Reset
@@ -64,9 +77,7 @@ impl Tpm {
         let size = r.u32()? as usize;
         let code = r.u32()?;
         if tag != st::SESSIONS && tag != st::NO_SESSIONS {
-            // libtpms answers a bad command tag with TPM_RC_VALUE (the spec's TPM_RC_BAD_TAG
-            // is a TPM 1.2 code); clients tuned to swtpm see the same.
-            return Err(Rc::VALUE);
+            return Err(bad_tag(tag));
         }
         if size != bytes.len() || size > self.rt.max_command_size {
             return Err(Rc::COMMAND_SIZE);
@@ -75,7 +86,9 @@ impl Tpm {
         if self.rt.failure.is_some() && code != cc::GET_TEST_RESULT && code != cc::GET_CAPABILITY {
             return Err(Rc::FAILURE);
         }
-        if !self.vol.started && code != cc::STARTUP {
+        // Before TPM2_Startup only Startup runs; after it, Startup is refused before its
+        // parameter is looked at (Part 3, §9.3: TPM_RC_INITIALIZE).
+        if self.vol.started == (code == cc::STARTUP) {
             return Err(Rc::INITIALIZE);
         }
 
@@ -103,6 +116,17 @@ impl Tpm {
         } else {
             auth::Sessions::default()
         };
+        // Sessions past the authorizations are for audit or parameter encryption; a
+        // password session cannot be either, so its handle is wrong there (libtpms). This is
+        // a session-area error, found before any authorization is checked.
+        let needed = def.handles.iter().filter(|hd| hd.auth.is_some()).count();
+        if let Some(i) = (needed..sessions.len()).find(|&i| {
+            sessions
+                .get(i)
+                .is_some_and(|s| s.kind == auth::SessionKind::Password)
+        }) {
+            return Err(Rc::HANDLE.session(i + 1));
+        }
         let mut n_auth = 0;
         for (hd, h) in def.handles.iter().zip(&handles[..nh]) {
             if let Some(role) = hd.auth {
@@ -110,10 +134,6 @@ impl Tpm {
                 n_auth += 1;
                 self.authorize(*h, role, s, n_auth)?;
             }
-        }
-        if sessions.len() > n_auth {
-            // Extra sessions are for audit or parameter encryption; a password cannot be.
-            return Err(Rc::ATTRIBUTES.session(n_auth + 1));
         }
 
         // Parameters and the command itself. The response is built in place: header,

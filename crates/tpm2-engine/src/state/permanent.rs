@@ -100,4 +100,8 @@ pub struct SavedState {
     pub state_reset: StateReset,
     /// Values of the PCRs in the PC Client "save" set (TPM_PT_PCR_SAVE).
     pub pcrs: PcrBanks,
+    /// How the TPM was started before this shutdown: after an H-CRTM sequence, or else
+    /// from locality 3. A TPM Resume must start the same way.
+    pub hcrtm: bool,
+    pub locality3: bool,
 }

@@ -95,9 +95,10 @@ pub struct SequenceObject {
     pub auth: Secret,
     /// One running hash for a hash sequence; one per implemented hash for an event sequence.
     pub hashes: Vec<HashState>,
-    /// The first bytes of the data (up to 4), to decide whether a ticket may be produced:
-    /// data starting with `TPM_GENERATED_VALUE` gets none (Part 3, §17.5).
-    pub first_bytes: Vec<u8>,
+    /// Whether a hash sequence may produce a ticket, decided by its first block of data:
+    /// at least 4 bytes, not starting with `TPM_GENERATED_VALUE` (Part 4, SequenceUpdate
+    /// and `TicketIsSafe`). `None` until the first block arrives.
+    pub ticket_safe: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

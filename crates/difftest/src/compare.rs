@@ -1,0 +1,383 @@
+//! Comparing two responses to the same command.
+//!
+//! Response codes must be equal. Successful responses must be byte-identical except for
+//! fields that are legitimately random or implementation-specific; each such field has a
+//! narrow normalizer below, with the reason. Structured responses (capabilities) are
+//! compared item by item so a report names the property, command or algorithm that differs.
+
+use crate::cmd::{cc_name, has_response_handle};
+use crate::run::Kind;
+use std::collections::BTreeMap;
+use tpm2_types::constants::{cap, cc, pt, rh, st};
+use tpm2_types::{Rc, Reader};
+
+/// The response code of a response (`TPM_RC_FAILURE` stands in for a malformed one).
+pub fn response_rc(resp: &[u8]) -> Rc {
+    resp.get(6..10)
+        .map(|b| Rc(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+        .unwrap_or(Rc::FAILURE)
+}
+
+/// A successful response split into its parts.
+struct Parts<'a> {
+    tag: u16,
+    handle: Option<u32>,
+    params: &'a [u8],
+    sessions: &'a [u8],
+}
+
+fn split(code: u32, resp: &[u8]) -> Option<Parts<'_>> {
+    let mut r = Reader::new(resp);
+    let tag = r.u16().ok()?;
+    let size = r.u32().ok()? as usize;
+    if size != resp.len() {
+        return None;
+    }
+    let _rc = r.u32().ok()?;
+    let handle = if has_response_handle(code) {
+        Some(r.u32().ok()?)
+    } else {
+        None
+    };
+    if tag == st::SESSIONS {
+        let n = r.u32().ok()? as usize;
+        let params = r.take(n).ok()?;
+        Some(Parts {
+            tag,
+            handle,
+            params,
+            sessions: r.rest(),
+        })
+    } else {
+        Some(Parts {
+            tag,
+            handle,
+            params: r.rest(),
+            sessions: &[],
+        })
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    let mut s: String = b.iter().take(48).map(|x| format!("{x:02x}")).collect();
+    if b.len() > 48 {
+        s.push('…');
+    }
+    s
+}
+
+/// Where two byte strings first differ, for a report.
+fn bytes_diff(what: &str, ours: &[u8], theirs: &[u8]) -> Option<String> {
+    if ours == theirs {
+        return None;
+    }
+    let at = ours
+        .iter()
+        .zip(theirs)
+        .position(|(a, b)| a != b)
+        .unwrap_or(ours.len().min(theirs.len()));
+    Some(format!(
+        "{what} differ at offset {at} (lengths {} vs {}): ours {} theirs {}",
+        ours.len(),
+        theirs.len(),
+        hex(&ours[at.min(ours.len())..]),
+        hex(&theirs[at.min(theirs.len())..])
+    ))
+}
+
+/// All differences between our response and swtpm's to the command `req`.
+pub fn compare(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<(Kind, String)> {
+    let (ro, rt) = (response_rc(ours), response_rc(theirs));
+    if ro != rt {
+        return vec![(Kind::Rc, format!("ours={ro} theirs={rt}"))];
+    }
+    if ro.0 != 0 {
+        return bytes_diff("error responses", ours, theirs)
+            .map(|d| vec![(Kind::Response, d)])
+            .unwrap_or_default();
+    }
+    let (Some(po), Some(pt)) = (split(code, ours), split(code, theirs)) else {
+        return bytes_diff("unparsable responses", ours, theirs)
+            .map(|d| vec![(Kind::Response, d)])
+            .unwrap_or_default();
+    };
+    let mut out = Vec::new();
+    if po.tag != pt.tag {
+        out.push(format!("tag ours {:#06x} theirs {:#06x}", po.tag, pt.tag));
+    }
+    if po.handle != pt.handle {
+        out.push(format!(
+            "handle ours {:x?} theirs {:x?}",
+            po.handle, pt.handle
+        ));
+    }
+    out.extend(bytes_diff("session areas", po.sessions, pt.sessions));
+    out.extend(compare_params(code, req, po.params, pt.params));
+    out.into_iter().map(|d| (Kind::Response, d)).collect()
+}
+
+fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<String> {
+    let structured = match code {
+        cc::GET_RANDOM => random(ours, theirs),
+        cc::HASH | cc::SEQUENCE_COMPLETE => digest_and_ticket(ours, theirs),
+        cc::GET_CAPABILITY => capability(ours, theirs),
+        cc::READ_CLOCK => clock(ours, theirs),
+        _ => None,
+    };
+    let _ = req;
+    match structured {
+        Some(v) => v,
+        None => bytes_diff("parameters", ours, theirs).into_iter().collect(),
+    }
+}
+
+/// GetRandom: the bytes are random by definition; only their number is compared.
+fn random(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let n = |b: &[u8]| Reader::new(b).u16().ok();
+    let (a, b) = (n(ours)?, n(theirs)?);
+    Some(if a == b && ours.len() == theirs.len() {
+        Vec::new()
+    } else {
+        vec![format!("randomBytes size ours {a} theirs {b}")]
+    })
+}
+
+/// Hash / SequenceComplete: the digest must match exactly; a non-NULL ticket's HMAC is keyed
+/// with the hierarchy's proof value, a secret that differs between any two TPMs, so only
+/// its tag, hierarchy and size are compared.
+fn digest_and_ticket(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let parse = |b: &[u8]| -> Option<(Vec<u8>, u16, u32, Vec<u8>)> {
+        let mut r = Reader::new(b);
+        let n = r.u16().ok()? as usize;
+        let d = r.take(n).ok()?.to_vec();
+        let tag = r.u16().ok()?;
+        let hier = r.u32().ok()?;
+        let m = r.u16().ok()? as usize;
+        let mac = r.take(m).ok()?.to_vec();
+        r.is_empty().then_some((d, tag, hier, mac))
+    };
+    let (o, t) = (parse(ours)?, parse(theirs)?);
+    let mut v = Vec::new();
+    v.extend(bytes_diff("digests", &o.0, &t.0));
+    if (o.1, o.2) != (t.1, t.2) {
+        v.push(format!(
+            "ticket tag/hierarchy ours {:#x}/{:#x} theirs {:#x}/{:#x}",
+            o.1, o.2, t.1, t.2
+        ));
+    }
+    if o.3.len() != t.3.len() || (o.2 == rh::NULL && o.3 != t.3) {
+        v.push(format!(
+            "ticket digest ours {} theirs {}",
+            hex(&o.3),
+            hex(&t.3)
+        ));
+    }
+    Some(v)
+}
+
+/// ReadClock: `time` and `clock` count real milliseconds of two different processes;
+/// resetCount, restartCount and safe are state and must match.
+fn clock(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    if ours.len() != 25 || theirs.len() != 25 {
+        return None;
+    }
+    Some(
+        bytes_diff("clockInfo counters", &ours[16..], &theirs[16..])
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// TPM properties whose values identify the implementation, not its behaviour: who made
+/// it and which firmware build it is (Part 2, §6.13). Their presence is still compared.
+const IDENTITY_PROPERTIES: &[u32] = &[
+    pt::MANUFACTURER,
+    pt::VENDOR_STRING_1,
+    pt::VENDOR_STRING_2,
+    pt::VENDOR_STRING_3,
+    pt::VENDOR_STRING_4,
+    pt::VENDOR_TPM_TYPE,
+    pt::FIRMWARE_VERSION_1,
+    pt::FIRMWARE_VERSION_2,
+];
+
+/// `TPM_PT` names for reports.
+const PT_NAMES: &[(u32, &str)] = &[
+    (0x100, "FAMILY_INDICATOR"),
+    (0x101, "LEVEL"),
+    (0x102, "REVISION"),
+    (0x103, "DAY_OF_YEAR"),
+    (0x104, "YEAR"),
+    (0x105, "MANUFACTURER"),
+    (0x106, "VENDOR_STRING_1"),
+    (0x107, "VENDOR_STRING_2"),
+    (0x108, "VENDOR_STRING_3"),
+    (0x109, "VENDOR_STRING_4"),
+    (0x10a, "VENDOR_TPM_TYPE"),
+    (0x10b, "FIRMWARE_VERSION_1"),
+    (0x10c, "FIRMWARE_VERSION_2"),
+    (0x10d, "INPUT_BUFFER"),
+    (0x10e, "HR_TRANSIENT_MIN"),
+    (0x10f, "HR_PERSISTENT_MIN"),
+    (0x110, "HR_LOADED_MIN"),
+    (0x111, "ACTIVE_SESSIONS_MAX"),
+    (0x112, "PCR_COUNT"),
+    (0x113, "PCR_SELECT_MIN"),
+    (0x114, "CONTEXT_GAP_MAX"),
+    (0x116, "NV_COUNTERS_MAX"),
+    (0x117, "NV_INDEX_MAX"),
+    (0x118, "MEMORY"),
+    (0x119, "CLOCK_UPDATE"),
+    (0x11a, "CONTEXT_HASH"),
+    (0x11b, "CONTEXT_SYM"),
+    (0x11c, "CONTEXT_SYM_SIZE"),
+    (0x11d, "ORDERLY_COUNT"),
+    (0x11e, "MAX_COMMAND_SIZE"),
+    (0x11f, "MAX_RESPONSE_SIZE"),
+    (0x120, "MAX_DIGEST"),
+    (0x121, "MAX_OBJECT_CONTEXT"),
+    (0x122, "MAX_SESSION_CONTEXT"),
+    (0x123, "PS_FAMILY_INDICATOR"),
+    (0x124, "PS_LEVEL"),
+    (0x125, "PS_REVISION"),
+    (0x126, "PS_DAY_OF_YEAR"),
+    (0x127, "PS_YEAR"),
+    (0x128, "SPLIT_MAX"),
+    (0x129, "TOTAL_COMMANDS"),
+    (0x12a, "LIBRARY_COMMANDS"),
+    (0x12b, "VENDOR_COMMANDS"),
+    (0x12c, "NV_BUFFER_MAX"),
+    (0x12d, "MODES"),
+    (0x12e, "MAX_CAP_BUFFER"),
+    (0x200, "PERMANENT"),
+    (0x201, "STARTUP_CLEAR"),
+    (0x202, "HR_NV_INDEX"),
+    (0x203, "HR_LOADED"),
+    (0x204, "HR_LOADED_AVAIL"),
+    (0x205, "HR_ACTIVE"),
+    (0x206, "HR_ACTIVE_AVAIL"),
+    (0x207, "HR_TRANSIENT_AVAIL"),
+    (0x208, "HR_PERSISTENT"),
+    (0x209, "HR_PERSISTENT_AVAIL"),
+    (0x20a, "NV_COUNTERS"),
+    (0x20b, "NV_COUNTERS_AVAIL"),
+    (0x20c, "ALGORITHM_SET"),
+    (0x20d, "LOADED_CURVES"),
+    (0x20e, "LOCKOUT_COUNTER"),
+    (0x20f, "MAX_AUTH_FAIL"),
+    (0x210, "LOCKOUT_INTERVAL"),
+    (0x211, "LOCKOUT_RECOVERY"),
+    (0x212, "NV_WRITE_RECOVERY"),
+    (0x213, "AUDIT_COUNTER_0"),
+    (0x214, "AUDIT_COUNTER_1"),
+];
+
+fn pt_name(p: u32) -> String {
+    PT_NAMES
+        .iter()
+        .find(|(v, _)| *v == p)
+        .map(|(_, n)| format!("TPM_PT_{n}"))
+        .unwrap_or_else(|| format!("TPM_PT({p:#x})"))
+}
+
+/// Keyed items of a capability list: key, display name, value bytes.
+type Items = BTreeMap<u32, (String, Vec<u8>)>;
+
+fn capability(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let (o, t) = (cap_items(ours)?, cap_items(theirs)?);
+    let mut v = Vec::new();
+    if o.0 != t.0 {
+        v.push(format!("moreData ours {} theirs {}", o.0, t.0));
+    }
+    if o.1 != t.1 {
+        v.push(format!("capability ours {:#x} theirs {:#x}", o.1, t.1));
+        return Some(v);
+    }
+    match (o.2, t.2) {
+        (Some(a), Some(b)) => {
+            for (k, (name, val)) in &b {
+                match a.get(k) {
+                    None => v.push(format!("{name}: missing in ours")),
+                    Some((_, mine)) if mine != val => {
+                        let identity =
+                            o.1 == cap::TPM_PROPERTIES && IDENTITY_PROPERTIES.contains(k);
+                        if !identity {
+                            v.push(format!("{name}: ours {} theirs {}", show(mine), show(val)));
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (k, (name, _)) in &a {
+                if !b.contains_key(k) {
+                    v.push(format!("{name}: extra in ours"));
+                }
+            }
+        }
+        _ => v.extend(bytes_diff("capability data", &ours[5..], &theirs[5..])),
+    }
+    Some(v)
+}
+
+fn show(v: &[u8]) -> String {
+    if v.len() == 4 {
+        let x = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+        format!("{x} ({x:#x})")
+    } else {
+        hex(v)
+    }
+}
+
+/// moreData, capability, and the list as keyed items (`None` for capabilities compared as
+/// raw bytes).
+fn cap_items(b: &[u8]) -> Option<(u8, u32, Option<Items>)> {
+    let mut r = Reader::new(b);
+    let more = r.u8().ok()?;
+    let capability = r.u32().ok()?;
+    let mut items = Items::new();
+    let ok = (|| -> Option<()> {
+        let n = r.u32().ok()? as usize;
+        for _ in 0..n.min(4096) {
+            match capability {
+                cap::ALGS => {
+                    let a = r.u16().ok()?;
+                    let attrs = r.take(4).ok()?.to_vec();
+                    items.insert(a as u32, (format!("alg {a:#06x}"), attrs));
+                }
+                cap::COMMANDS => {
+                    let a = r.u32().ok()?;
+                    let code = a & 0xFFFF;
+                    let name = format!("command {} ({code:#x})", cc_name(code));
+                    items.insert(code, (name, a.to_be_bytes().to_vec()));
+                }
+                cap::HANDLES | cap::PP_COMMANDS | cap::AUDIT_COMMANDS => {
+                    let h = r.u32().ok()?;
+                    let name = if capability == cap::HANDLES {
+                        format!("handle {h:#010x}")
+                    } else {
+                        format!("command {} ({h:#x})", cc_name(h))
+                    };
+                    items.insert(h, (name, Vec::new()));
+                }
+                cap::TPM_PROPERTIES => {
+                    let p = r.u32().ok()?;
+                    let val = r.take(4).ok()?.to_vec();
+                    items.insert(p, (pt_name(p), val));
+                }
+                cap::PCR_PROPERTIES => {
+                    let tag = r.u32().ok()?;
+                    let n = r.u8().ok()? as usize;
+                    let sel = r.take(n).ok()?.to_vec();
+                    items.insert(tag, (format!("TPM_PT_PCR {tag:#x}"), sel));
+                }
+                cap::ECC_CURVES => {
+                    let c = r.u16().ok()?;
+                    items.insert(c as u32, (format!("curve {c:#06x}"), Vec::new()));
+                }
+                _ => return None,
+            }
+        }
+        r.is_empty().then_some(())
+    })();
+    Some((more, capability, ok.map(|_| items)))
+}

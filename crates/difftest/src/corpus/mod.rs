@@ -1,0 +1,196 @@
+//! The corpus: named cases, each a short sequence of steps run on a freshly manufactured,
+//! started TPM. Deterministic: the same seed gives the same cases, byte for byte.
+//!
+//! Families live in submodules; each adds valid commands, hand-written semantic errors
+//! (bad handles, selectors, passwords, localities) and, through [`Corpus::mutated`],
+//! mechanical malformations of a valid command (truncation, wrong size fields, bad tags,
+//! trailing bytes).
+
+mod capability;
+mod core;
+mod hierarchy;
+mod nv;
+mod pcr;
+mod sessions;
+
+use crate::cmd::{fix_size, Cmd};
+use std::collections::BTreeSet;
+
+/// The corpus seed. Changing it changes which truncation offsets are tried.
+pub const SEED: u64 = 0x6665_7272_6f74_706d;
+
+/// One step of a case.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A TPM command at a locality.
+    Cmd { loc: u8, bytes: Vec<u8> },
+    /// `_TPM_Init` (swtpm: `CMD_INIT`); `TPM2_Startup` has to follow.
+    Init,
+    /// `_TPM_Hash_Start`, `_TPM_Hash_Data(data)`, `_TPM_Hash_End` (swtpm: `CMD_HASH_*`).
+    HashSequence(Vec<u8>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+/// A command at locality 0.
+pub fn c(cmd: Cmd) -> Step {
+    at(0, cmd)
+}
+
+/// A command at a locality.
+pub fn at(loc: u8, cmd: Cmd) -> Step {
+    Step::Cmd {
+        loc,
+        bytes: cmd.build(),
+    }
+}
+
+/// Raw command bytes at locality 0.
+pub fn raw(bytes: Vec<u8>) -> Step {
+    Step::Cmd { loc: 0, bytes }
+}
+
+/// splitmix64: small, seeded, reproducible.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+}
+
+pub struct Corpus {
+    pub cases: Vec<Case>,
+    pub rng: Rng,
+}
+
+impl Corpus {
+    fn new(seed: u64) -> Self {
+        Corpus {
+            cases: Vec::new(),
+            rng: Rng(seed),
+        }
+    }
+
+    /// Adds a case.
+    pub fn case(&mut self, name: impl Into<String>, steps: Vec<Step>) {
+        self.cases.push(Case {
+            name: name.into(),
+            steps,
+        });
+    }
+
+    /// Adds a one-command case at locality 0.
+    pub fn one(&mut self, name: impl Into<String>, cmd: Cmd) {
+        self.case(name, vec![c(cmd)]);
+    }
+
+    /// Adds `name` (setup, then the command at `loc`) and its malformed variants
+    /// (`name/trunc@N`, `name/size+1`, ...), each after the same setup.
+    pub fn mutated(&mut self, name: &str, setup: Vec<Step>, loc: u8, cmd: Cmd) {
+        let bytes = cmd.build();
+        let with = |suffix: String, b: Vec<u8>| {
+            let mut steps = setup.clone();
+            steps.push(Step::Cmd { loc, bytes: b });
+            (format!("{name}{suffix}"), steps)
+        };
+        let mut out = vec![with(String::new(), bytes.clone())];
+        for (suffix, b) in malformations(&mut self.rng, &bytes) {
+            out.push(with(format!("/{suffix}"), b));
+        }
+        for (n, s) in out {
+            self.case(n, s);
+        }
+    }
+}
+
+/// Mechanical malformations of a well-formed command.
+fn malformations(rng: &mut Rng, bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let len = bytes.len();
+    let mut out = Vec::new();
+    // Truncated parameter/handle areas with a consistent header: the header alone, the
+    // last byte missing, and up to three offsets in between.
+    let mut cuts = BTreeSet::new();
+    if len > 10 {
+        cuts.insert(10);
+        cuts.insert(len - 1);
+        for _ in 0..3 {
+            if len > 12 {
+                cuts.insert(11 + rng.below(len - 12));
+            }
+        }
+    }
+    for n in cuts {
+        let mut b = bytes[..n].to_vec();
+        fix_size(&mut b);
+        out.push((format!("trunc@{n}"), b));
+    }
+    // The header's size field disagreeing with the bytes sent.
+    for (suffix, size) in [
+        ("size+1", len as u32 + 1),
+        ("size-1", len as u32 - 1),
+        ("size=4097", 4097),
+    ] {
+        let mut b = bytes.to_vec();
+        b[2..6].copy_from_slice(&size.to_be_bytes());
+        out.push((suffix.to_string(), b));
+    }
+    // Tags: a TPM 1.2 request tag, an undefined one, and the other TPM 2 tag.
+    let tag = u16::from_be_bytes([bytes[0], bytes[1]]);
+    for t in [0x00C1u16, 0x8003, tag ^ 0x8001 ^ 0x8002] {
+        let mut b = bytes.to_vec();
+        b[0..2].copy_from_slice(&t.to_be_bytes());
+        out.push((format!("tag={t:04x}"), b));
+    }
+    // Trailing bytes after the last parameter.
+    for extra in [1usize, 4] {
+        let mut b = bytes.to_vec();
+        b.extend(std::iter::repeat_n(0xA5, extra));
+        fix_size(&mut b);
+        out.push((format!("trailing+{extra}"), b));
+    }
+    out
+}
+
+/// Every case of the corpus, in a fixed order.
+pub fn all() -> Vec<Case> {
+    let mut k = Corpus::new(SEED);
+    core::add(&mut k);
+    sessions::add(&mut k);
+    capability::add(&mut k);
+    pcr::add(&mut k);
+    hierarchy::add(&mut k);
+    nv::add(&mut k);
+    k.cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_unique() {
+        let a = all();
+        let b = all();
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.name, y.name);
+            assert_eq!(format!("{:?}", x.steps), format!("{:?}", y.steps));
+        }
+        let names: BTreeSet<&str> = a.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names.len(), a.len(), "case names are unique");
+        assert!(a.len() >= 300, "several hundred cases, got {}", a.len());
+    }
+}
