@@ -163,7 +163,9 @@ impl Tpm {
 
     /// Whether an authorization failure for this entity counts toward lockout
     /// (Part 1, §19.8.2: hierarchy authorizations and PCRs are exempt; NV indices with
-    /// `TPMA_NV_NO_DA` are exempt; lockoutAuth has its own rule).
+    /// `TPMA_NV_NO_DA` are exempt; lockoutAuth has its own rule). Sequence objects are
+    /// exempt too (swtpm answers a wrong sequence password with `TPM_RC_BAD_AUTH` and
+    /// counts nothing).
     pub(crate) fn is_da_protected(&self, h: u32) -> bool {
         match (h >> 24) as u8 {
             ht::PERMANENT | ht::PCR => false,
@@ -172,6 +174,10 @@ impl Tpm {
                 .nv
                 .get(&h)
                 .is_some_and(|ix| !ix.public.has(nv_attr::NO_DA)),
+            ht::TRANSIENT => !matches!(
+                self.vol.objects.get(&h),
+                Some(crate::state::TransientObject::Sequence(_)) | None
+            ),
             _ => true,
         }
     }

@@ -88,12 +88,13 @@ impl Tpm {
             return Err(Rc::AUTH_MISSING);
         }
         for (i, (h, role)) in auth_handles.iter().enumerate() {
-            self.authorize(*h, *role, &sessions[i], i + 1)?;
+            self.authorize(*h, *role, code, &sessions[i], i + 1)?;
         }
         if sessions.len() > auth_handles.len() {
-            // Extra sessions are for audit or parameter encryption; a password cannot be.
+            // Extra sessions are for audit or parameter encryption; a password session must
+            // authorize a handle (libtpms: TPM_RC_HANDLE for the session).
             let n = auth_handles.len() + 1;
-            return Err(Rc::ATTRIBUTES.session(n));
+            return Err(Rc::HANDLE.session(n));
         }
 
         // Parameters and the command itself.
