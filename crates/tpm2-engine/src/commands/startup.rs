@@ -151,7 +151,10 @@ fn nv_startup_clear(tpm: &mut Tpm, reset: bool, orderly_shutdown: bool) {
             }
         }
         ix.public.attributes = after(a);
-        if ix.public.attributes & nv_attr::WRITTEN == 0 {
+        // Data that can no longer be read is dropped; a PIN index keeps it, since a later
+        // partial write shows it (as in libtpms, which clears only ordinary indices).
+        let pin = matches!(nv_type(a), nt::PIN_FAIL | nt::PIN_PASS);
+        if ix.public.attributes & nv_attr::WRITTEN == 0 && !pin {
             ix.data.clear();
         }
     }

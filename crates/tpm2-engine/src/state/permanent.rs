@@ -89,7 +89,7 @@ pub enum Orderly {
 
 /// One NV index: its public area (whose attributes carry `WRITTEN` and the lock bits),
 /// authorization value and data. `data` is empty until the index is first written, then
-/// exactly `dataSize` bytes.
+/// exactly `dataSize` bytes (a PIN index keeps its bytes when a startup clears `WRITTEN`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NvIndex {
     pub public: TpmsNvPublic,

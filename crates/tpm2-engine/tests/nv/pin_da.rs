@@ -169,3 +169,33 @@ fn dictionary_attack_on_index_auth() {
     assert_eq!(r.rc, Rc::LOCKOUT, "lockout before the role check");
     assert_eq!(write(&mut tpm, OWNER, i, b"x", 0), Rc::SUCCESS);
 }
+
+#[test]
+fn pin_index_keeps_its_data_across_clear_stclear() {
+    // A CLEAR_STCLEAR PIN index becomes unwritten at TPM Reset, but a partial write then
+    // shows its old bytes (libtpms clears only ordinary indices on a first write): here
+    // the old pinCount 3 survives a write of the limit alone.
+    let mut tpm = started();
+    let p = 0x0100_0002;
+    let attrs = OW | ty(nt::PIN_FAIL) | a::CLEAR_STCLEAR;
+    assert_eq!(define(&mut tpm, p, attrs, 8), Rc::SUCCESS);
+    assert_eq!(
+        write(&mut tpm, OWNER, p, &[0, 0, 0, 3, 0, 0, 0, 9], 0),
+        Rc::SUCCESS
+    );
+    restart(&mut tpm, Some(su::CLEAR), su::CLEAR);
+    assert_eq!(read(&mut tpm, OWNER, p, 8, 0), Err(Rc::NV_UNINITIALIZED));
+    // The kept bytes survive a state round trip too.
+    let perm = tpm.take_permanent_blob();
+    let mut tpm = Tpm::restore(Box::new(SimPlatform::new(4)), &perm, None).unwrap();
+    run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
+    assert_eq!(write(&mut tpm, OWNER, p, &[0, 0, 0, 7], 4), Rc::SUCCESS);
+    assert_eq!(read_u64(&mut tpm, p), 3 << 32 | 7);
+    // A never-written PIN index reads as erased NV (0xFF) around a partial first write.
+    // (libtpms shows whatever its NV memory held there: 0x00 if never used, 0xFF if
+    // reclaimed; ferrotpm always uses the latter.)
+    let q = 0x0100_0003;
+    assert_eq!(define(&mut tpm, q, OW | ty(nt::PIN_PASS), 8), Rc::SUCCESS);
+    assert_eq!(write(&mut tpm, OWNER, q, &[9], 7), Rc::SUCCESS);
+    assert_eq!(read_u64(&mut tpm, q), 0xFFFF_FFFF_FFFF_FF09);
+}

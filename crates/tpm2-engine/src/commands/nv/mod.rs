@@ -82,7 +82,9 @@ pub fn validate_index(ix: &NvIndex) -> Result<(), String> {
             ix.data.len()
         ));
     }
-    if !written && !ix.data.is_empty() {
+    // An unwritten PIN index may keep the data it had when a startup cleared WRITTEN.
+    let stale_ok = is_pin(p.attributes) && ix.data.len() == size;
+    if !written && !ix.data.is_empty() && !stale_ok {
         return Err("unwritten, but holds data".into());
     }
     Ok(())
@@ -155,21 +157,24 @@ impl Tpm {
         self.perm_mut().nv.get_mut(&h).ok_or(Rc::HANDLE)
     }
 
-    /// Writes `bytes` at `offset` and sets `TPMA_NV_WRITTEN`. The first write of an
-    /// ordinary index fills what it does not cover: erased NV (0xFF) for a non-orderly
-    /// index, zeros for an orderly one (as libtpms). The caller has checked the range.
+    /// Writes `bytes` at `offset` and sets `TPMA_NV_WRITTEN`. A first write fills what it
+    /// does not cover: erased NV (0xFF) for a non-orderly index, zeros for an orderly one
+    /// (as libtpms). A PIN index that lost `WRITTEN` at startup (`CLEAR_STCLEAR`) keeps
+    /// its old data under a partial write, as in libtpms (which clears only ordinary
+    /// indices). The caller has checked the range.
     pub(crate) fn nv_write_data(&mut self, h: u32, offset: usize, bytes: &[u8]) -> Result<(), Rc> {
         let ix = self.nv_index_mut(h)?;
         let size = ix.public.data_size as usize;
-        if !ix.public.has(nv_attr::WRITTEN) {
+        let stale = is_pin(ix.public.attributes) && ix.data.len() == size;
+        if !ix.public.has(nv_attr::WRITTEN) && !stale {
             let fill = if ix.public.has(nv_attr::ORDERLY) {
                 0x00
             } else {
                 0xFF
             };
             ix.data = vec![fill; size];
-            ix.public.attributes |= nv_attr::WRITTEN;
         }
+        ix.public.attributes |= nv_attr::WRITTEN;
         let end = offset.checked_add(bytes.len()).filter(|e| *e <= size);
         match end.and_then(|e| ix.data.get_mut(offset..e)) {
             Some(dst) => {
