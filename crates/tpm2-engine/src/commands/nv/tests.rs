@@ -244,6 +244,12 @@ fn restored_indices_must_be_consistent() {
         validate_index(&ix(OW, 8, vec![0; 8])).is_err(),
         "unwritten with data"
     );
+    let pin = OW | 8 << nv_attr::TPM_NT_SHIFT;
+    assert!(
+        validate_index(&ix(pin, 8, vec![0; 8])).is_ok(),
+        "a PIN keeps its bytes"
+    );
+    assert!(validate_index(&ix(pin, 8, vec![0; 3])).is_err());
     assert!(
         validate_index(&ix(counter, 4, vec![])).is_err(),
         "counter of 4 bytes"
