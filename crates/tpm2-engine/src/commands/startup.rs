@@ -174,5 +174,8 @@ pub fn shutdown(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     // TPM Reset so the new allocation takes effect.
     p.orderly = if save { Orderly::State } else { Orderly::Clear };
     p.saved = saved;
+    // A DA-protected authorization after this must record DA use again (and so cancel
+    // the orderly shutdown), as swtpm does.
+    p.da_used = false;
     Ok(())
 }

@@ -122,10 +122,11 @@ impl Tpm {
     }
 
     /// `TPM_RC_LOCKOUT` when a DA-protected entity is used in lockout, or lockoutAuth while
-    /// it is blocked. The first authValue check of a DA-protected entity after startup is
-    /// answered `TPM_RC_RETRY` once it has recorded that DA is in use, so that a
-    /// non-orderly shutdown from here on counts as a failure (Part 4 `CheckLockedOut`
-    /// with `USE_DA_USED`, as swtpm does).
+    /// it is blocked. The first authValue check of a DA-protected entity after startup
+    /// (or after `TPM2_Shutdown`) is answered `TPM_RC_RETRY` once it has recorded that DA
+    /// is in use, so that a non-orderly shutdown from here on counts as a failure; this
+    /// also cancels a preceding orderly shutdown (Part 4 `CheckLockedOut` with
+    /// `USE_DA_USED`, as swtpm does).
     fn check_lockout(&mut self, h: u32) -> Result<(), Rc> {
         self.da_tick();
         if h == rh::LOCKOUT {
@@ -137,7 +138,9 @@ impl Tpm {
                 return Err(Rc::LOCKOUT);
             }
             if !self.perm.da_used {
-                self.perm_mut().da_used = true;
+                let p = self.perm_mut();
+                p.da_used = true;
+                p.orderly = crate::state::Orderly::None;
                 return Err(Rc::RETRY);
             }
         }

@@ -253,3 +253,49 @@ fn extend_indices() {
     assert_eq!(define(&mut tpm, 0x0100_0022, OW, 8), Rc::SUCCESS);
     assert_eq!(ext(&mut tpm, 0x0100_0022, b"x"), Rc::ATTRIBUTES.handle(2));
 }
+
+#[test]
+fn policy_only_indices() {
+    // An index writable and readable only with its policy: hierarchy authorizations pass
+    // the authorization layer and are refused by the command (TPM_RC_NV_AUTHORIZATION);
+    // a password for the index itself is refused before its value is looked at
+    // (TPM_RC_AUTH_UNAVAILABLE), as libtpms decides.
+    let mut tpm = started();
+    let i = 0x0100_0001;
+    let p = public(
+        i,
+        a::POLICYWRITE | a::POLICYREAD | a::NO_DA,
+        8,
+        HashAlg::Sha256,
+        &[0x11; 32],
+    );
+    assert_eq!(define_full(&mut tpm, OWNER, b"pw", &p), Rc::SUCCESS);
+    assert_eq!(write(&mut tpm, OWNER, i, b"x", 0), Rc::NV_AUTHORIZATION);
+    assert_eq!(write(&mut tpm, PLATFORM, i, b"x", 0), Rc::NV_AUTHORIZATION);
+    assert_eq!(
+        write_pw(&mut tpm, i, i, b"x", 0, b"pw"),
+        Rc::AUTH_UNAVAILABLE
+    );
+    assert_eq!(
+        read_pw(&mut tpm, i, i, 1, 0, b"pw"),
+        Err(Rc::AUTH_UNAVAILABLE)
+    );
+    assert_eq!(read(&mut tpm, OWNER, i, 1, 0), Err(Rc::NV_AUTHORIZATION));
+    assert_eq!(
+        simple(&mut tpm, cc::NV_WRITE_LOCK, OWNER, i, b""),
+        Rc::NV_AUTHORIZATION
+    );
+    assert_eq!(
+        simple(&mut tpm, cc::NV_READ_LOCK, i, i, b"pw"),
+        Rc::AUTH_UNAVAILABLE
+    );
+    // Defining one without a policy is allowed (it can then never be used).
+    let p = public(
+        0x0100_0002,
+        a::POLICYWRITE | a::POLICYREAD | a::NO_DA,
+        8,
+        HashAlg::Sha256,
+        &[],
+    );
+    assert_eq!(define_full(&mut tpm, OWNER, b"", &p), Rc::SUCCESS);
+}

@@ -273,3 +273,47 @@ fn nv_survives_state_round_trip() {
         Err(Rc::NV_UNINITIALIZED)
     );
 }
+
+#[test]
+fn orderly_changes_after_shutdown_cancel_it() {
+    // Orderly data changed after TPM2_Shutdown(STATE) was not saved by it, so the shutdown
+    // stops counting as orderly: no TPM Resume, and orderly counters advance (libtpms).
+    let setup = || {
+        let mut tpm = started();
+        assert_eq!(define(&mut tpm, 0x0100_0001, OW, 8), Rc::SUCCESS);
+        assert_eq!(
+            define(&mut tpm, 0x0100_0002, OW | a::ORDERLY, 8),
+            Rc::SUCCESS
+        );
+        let oc = OW | a::ORDERLY | ty(nt::COUNTER);
+        assert_eq!(define(&mut tpm, 0x0100_0004, oc, 8), Rc::SUCCESS);
+        assert_eq!(
+            simple(&mut tpm, cc::NV_INCREMENT, OWNER, 0x0100_0004, b""),
+            Rc::SUCCESS
+        );
+        run(&mut tpm, &Cmd::new(cc::SHUTDOWN).u16(su::STATE)).ok();
+        tpm
+    };
+    // Other changes leave it orderly.
+    let mut tpm = setup();
+    assert_eq!(write(&mut tpm, OWNER, 0x0100_0001, b"y", 0), Rc::SUCCESS);
+    assert_eq!(
+        define(&mut tpm, 0x0100_0009, OW | a::ORDERLY, 8),
+        Rc::SUCCESS
+    );
+    tpm.init();
+    run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::STATE)).ok();
+    assert_eq!(read_u64(&mut tpm, 0x0100_0004), 1);
+    // An orderly index's data does not.
+    let mut tpm = setup();
+    assert_eq!(write(&mut tpm, OWNER, 0x0100_0002, b"z", 0), Rc::SUCCESS);
+    tpm.init();
+    let r = run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::STATE));
+    assert_eq!(r.rc, Rc::VALUE.param(1));
+    run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
+    assert_eq!(read_u64(&mut tpm, 0x0100_0004), 0xFF);
+    assert_eq!(
+        read(&mut tpm, OWNER, 0x0100_0002, 1, 0),
+        Err(Rc::NV_UNINITIALIZED)
+    );
+}

@@ -199,3 +199,30 @@ fn pin_index_keeps_its_data_across_clear_stclear() {
     assert_eq!(write(&mut tpm, OWNER, q, &[9], 7), Rc::SUCCESS);
     assert_eq!(read_u64(&mut tpm, q), 0xFFFF_FFFF_FFFF_FF09);
 }
+
+#[test]
+fn dictionary_attack_use_after_shutdown() {
+    // After TPM2_Shutdown the first DA-protected authValue use is again TPM_RC_RETRY, and
+    // it makes the shutdown non-orderly: the next startup counts a failure and advances
+    // orderly counters (as swtpm).
+    let mut tpm = started();
+    let (d, oc) = (0x0100_0003, 0x0100_0002);
+    let rw = a::OWNERWRITE | a::OWNERREAD | a::AUTHREAD | a::AUTHWRITE;
+    assert_eq!(define(&mut tpm, d, rw, 8), Rc::SUCCESS);
+    assert_eq!(
+        define(&mut tpm, oc, OW | a::ORDERLY | ty(nt::COUNTER), 8),
+        Rc::SUCCESS
+    );
+    assert_eq!(
+        simple(&mut tpm, cc::NV_INCREMENT, OWNER, oc, b""),
+        Rc::SUCCESS
+    );
+    assert_eq!(write(&mut tpm, d, d, b"x", 0), Rc::RETRY);
+    assert_eq!(write(&mut tpm, d, d, b"x", 0), Rc::SUCCESS);
+    run(&mut tpm, &Cmd::new(cc::SHUTDOWN).u16(su::CLEAR)).ok();
+    assert_eq!(write(&mut tpm, d, d, b"x", 0), Rc::RETRY);
+    tpm.init();
+    run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
+    assert_eq!(read_u64(&mut tpm, oc), 0xFF);
+    assert_eq!(property(&mut tpm, pt::LOCKOUT_COUNTER), 1);
+}

@@ -21,7 +21,7 @@ pub mod define;
 pub mod locks;
 pub mod read_write;
 
-use crate::state::NvIndex;
+use crate::state::{NvIndex, Orderly};
 use crate::Tpm;
 use tpm2_crypto::digest;
 use tpm2_types::constants::{cc, nt, nv_attr, rh};
@@ -163,6 +163,13 @@ impl Tpm {
     /// its old data under a partial write, as in libtpms (which clears only ordinary
     /// indices). The caller has checked the range.
     pub(crate) fn nv_write_data(&mut self, h: u32, offset: usize, bytes: &[u8]) -> Result<(), Rc> {
+        // Orderly data changed after an orderly TPM2_Shutdown is not in what that
+        // shutdown saved: the shutdown no longer counts as orderly (libtpms
+        // `g_clearOrderly`), so no TPM Resume follows and orderly counters advance.
+        let orderly = self.nv_index(h)?.public.has(nv_attr::ORDERLY);
+        if orderly && self.perm.orderly != Orderly::None {
+            self.perm_mut().orderly = Orderly::None;
+        }
         let ix = self.nv_index_mut(h)?;
         let size = ix.public.data_size as usize;
         let stale = is_pin(ix.public.attributes) && ix.data.len() == size;
