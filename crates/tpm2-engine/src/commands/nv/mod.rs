@@ -14,7 +14,13 @@
 //!   (`MAX_ORDERLY_COUNT`) set, so it never repeats a value (Part 3, §31.2);
 //! - a first partial write leaves the rest of an orderly ordinary index zero, where a
 //!   non-orderly one reads as erased NV (0xFF);
+//! - orderly data changed after an orderly `TPM2_Shutdown` makes that shutdown
+//!   non-orderly (no TPM Resume follows; orderly counters advance);
 //! - orderly indices are charged to the RAM index area (see `nv_limits`).
+//!
+//! One libtpms effect is not reproduced: lock bits set on an orderly index after
+//! `TPM2_Shutdown` are forgotten by libtpms at the next startup (they were only in RAM);
+//! here they stay set.
 
 pub mod counters;
 pub mod define;
