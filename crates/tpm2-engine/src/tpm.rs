@@ -83,6 +83,7 @@ impl Tpm {
                 })
                 .collect(),
             nv: Default::default(),
+            nv_max_counter: 0,
             saved: None,
             tpm_established: false,
         };
@@ -365,9 +366,7 @@ impl Permanent {
             if *h != ix.public.nv_index {
                 return Err(format!("NV index {h:#x} is stored under another handle"));
             }
-            if ix.data.len() > ix.public.data_size as usize {
-                return Err(format!("NV index {h:#x} holds more data than its size"));
-            }
+            crate::commands::nv::validate_index(ix).map_err(|e| format!("NV index {h:#x}: {e}"))?;
         }
         if let Some(s) = &self.saved {
             s.pcrs.validate()?;

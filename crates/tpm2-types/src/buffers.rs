@@ -84,6 +84,8 @@ pub const MAX_DIGEST_SIZE: usize = 64;
 /// `MAX_DIGEST_BUFFER` and `MAX_NV_BUFFER_SIZE` as libtpms reports them.
 pub const MAX_DIGEST_BUFFER: usize = 1024;
 pub const MAX_NV_BUFFER_SIZE: usize = 1024;
+/// `MAX_NV_INDEX_SIZE` (`TPM_PT_NV_INDEX_MAX`): the largest NV index data, as libtpms has it.
+pub const MAX_NV_INDEX_SIZE: usize = 2048;
 
 pub type Tpm2bDigest = Tpm2b<MAX_DIGEST_SIZE>;
 pub type Tpm2bNonce = Tpm2bDigest;

@@ -380,8 +380,9 @@ pub mod nv_attr {
     pub const WRITTEN: u32 = 1 << 29;
     pub const PLATFORMCREATE: u32 = 1 << 30;
     pub const READ_STCLEAR: u32 = 1 << 31;
-    /// Bits 20–24 are reserved.
-    pub const RESERVED: u32 = 0x01F0_0000;
+    /// Bits 8–9 and 20–24 are reserved (`TPM_RC_RESERVED_BITS` when set, as libtpms's
+    /// `TPMA_NV` unmarshaller reports).
+    pub const RESERVED: u32 = 0x01F0_0300;
 }
 
 /// `TPM_NT` NV index types (Part 2, §13.3).

@@ -1,6 +1,6 @@
 //! NV index public area (Part 2, §13).
 
-use crate::buffers::{HashAlg, Tpm2bDigest};
+use crate::buffers::{HashAlg, Tpm2bDigest, MAX_NV_INDEX_SIZE};
 use crate::codec::{encode_sized16, Codec, Reader};
 use crate::constants::{nv_attr, rh};
 use crate::rc::Rc;
@@ -47,12 +47,18 @@ impl Codec for TpmsNvPublic {
         if attributes & nv_attr::RESERVED != 0 {
             return Err(Rc::RESERVED_BITS);
         }
+        let auth_policy = Tpm2bDigest::read(r)?;
+        // dataSize is bounded by MAX_NV_INDEX_SIZE in the structure itself (Part 2, §13.5).
+        let data_size = r.u16()?;
+        if data_size as usize > MAX_NV_INDEX_SIZE {
+            return Err(Rc::SIZE);
+        }
         Ok(TpmsNvPublic {
             nv_index,
             name_alg,
             attributes,
-            auth_policy: Tpm2bDigest::read(r)?,
-            data_size: r.u16()?,
+            auth_policy,
+            data_size,
         })
     }
 }
@@ -72,11 +78,41 @@ impl Codec for Tpm2bNvPublic {
         if n == 0 {
             return Err(Rc::SIZE);
         }
-        let mut sub = r.sub(n)?;
-        let p = TpmsNvPublic::read(&mut sub)?;
-        if !sub.is_empty() {
+        // The structure delimits itself; a size field that disagrees with it is
+        // `TPM_RC_SIZE` whether it claims more or fewer bytes (as libtpms checks it).
+        let start = r.position();
+        let p = TpmsNvPublic::read(r)?;
+        if r.position() - start != n {
             return Err(Rc::SIZE);
         }
         Ok(Tpm2bNvPublic(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public(attributes: u32, data_size: u16) -> Vec<u8> {
+        let mut v = Vec::new();
+        0x0100_0001u32.encode(&mut v);
+        HashAlg::Sha256.encode(&mut v);
+        attributes.encode(&mut v);
+        Tpm2bDigest::empty().encode(&mut v);
+        data_size.encode(&mut v);
+        v
+    }
+
+    #[test]
+    fn reserved_bits_and_size_limit() {
+        let ok = nv_attr::OWNERREAD | nv_attr::OWNERWRITE;
+        assert!(TpmsNvPublic::from_bytes(&public(ok, 2048)).is_ok());
+        // swtpm: bits 8, 9 and 20 each give TPM_RC_RESERVED_BITS.
+        for bit in [8, 9, 20, 24] {
+            let r = TpmsNvPublic::from_bytes(&public(ok | 1 << bit, 8));
+            assert_eq!(r, Err(Rc::RESERVED_BITS), "bit {bit}");
+        }
+        // swtpm: dataSize 2049 is TPM_RC_SIZE at unmarshal time, before any command check.
+        assert_eq!(TpmsNvPublic::from_bytes(&public(ok, 2049)), Err(Rc::SIZE));
     }
 }

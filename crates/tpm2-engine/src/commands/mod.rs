@@ -4,6 +4,7 @@
 pub mod capability;
 pub mod context;
 pub mod hash;
+pub mod nv;
 pub mod nv_limits;
 pub mod pcr;
 pub mod random;

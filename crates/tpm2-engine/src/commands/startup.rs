@@ -118,7 +118,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
     }
     if kind != StartupKind::Resume {
-        nv_startup_clear(tpm);
+        nv_startup_clear(tpm, kind == StartupKind::Reset, orderly);
     }
     tpm.perm_mut().orderly = Orderly::None;
     tpm.vol.started = true;
@@ -127,32 +127,55 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     Ok(())
 }
 
-/// NV effects of `TPM2_Startup(CLEAR)` (Part 3, §31): read and write locks that last until
-/// the next startup are released, `TPMA_NV_CLEAR_STCLEAR` indices lose `WRITTEN`.
-fn nv_startup_clear(tpm: &mut Tpm) {
+/// NV effects of a TPM Reset or TPM Restart (`TPM2_Startup(CLEAR)`; Part 1, §37, Part 2
+/// `TPMA_NV`, and libtpms `NvSetStartupAttributes`; a TPM Resume changes nothing):
+/// - every read lock is released (only `READ_STCLEAR` indices can be read-locked);
+/// - an index other than a counter loses `WRITTEN` (and its data) if it has
+///   `CLEAR_STCLEAR`, or, on a TPM Reset, if it is orderly (its data lived in RAM);
+/// - every write lock is released except on a written `WRITEDEFINE` index;
+/// - after a non-orderly shutdown, a written orderly counter gets its low bits
+///   (`MAX_ORDERLY_COUNT`) set, so that no value it may have reached is repeated.
+fn nv_startup_clear(tpm: &mut Tpm, reset: bool, orderly_shutdown: bool) {
+    use super::nv::{nv_type, MAX_ORDERLY_COUNT};
+    use tpm2_types::constants::nt;
+    let after = |a: u32| -> u32 {
+        let mut a = a & !nv_attr::READLOCKED;
+        let clears = a & nv_attr::CLEAR_STCLEAR != 0 || (reset && a & nv_attr::ORDERLY != 0);
+        if nv_type(a) != nt::COUNTER && clears {
+            a &= !nv_attr::WRITTEN;
+        }
+        if a & nv_attr::WRITTEN == 0 || a & nv_attr::WRITEDEFINE == 0 {
+            a &= !nv_attr::WRITELOCKED;
+        }
+        a
+    };
+    let bump = |a: u32| {
+        !orderly_shutdown
+            && nv_type(a) == nt::COUNTER
+            && a & nv_attr::ORDERLY != 0
+            && a & nv_attr::WRITTEN != 0
+    };
     let needs = tpm.perm.nv.values().any(|ix| {
         let a = ix.public.attributes;
-        (a & nv_attr::READLOCKED != 0 && a & nv_attr::READ_STCLEAR != 0)
-            || (a & nv_attr::WRITELOCKED != 0
-                && a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0
-                && a & nv_attr::WRITEDEFINE == 0)
-            || (a & nv_attr::CLEAR_STCLEAR != 0 && a & nv_attr::WRITTEN != 0)
+        after(a) != a || bump(a)
     });
     if !needs {
         return;
     }
     for ix in tpm.perm_mut().nv.values_mut() {
-        let a = &mut ix.public.attributes;
-        if *a & nv_attr::READ_STCLEAR != 0 {
-            *a &= !nv_attr::READLOCKED;
+        let a = ix.public.attributes;
+        if bump(a) {
+            if let Some(v) = ix.data.get_mut(..8) {
+                let n = u64::from_be_bytes(v.try_into().unwrap_or([0; 8])) | MAX_ORDERLY_COUNT;
+                v.copy_from_slice(&n.to_be_bytes());
+            }
         }
-        if *a & (nv_attr::WRITE_STCLEAR | nv_attr::GLOBALLOCK) != 0
-            && *a & nv_attr::WRITEDEFINE == 0
-        {
-            *a &= !nv_attr::WRITELOCKED;
-        }
-        if *a & nv_attr::CLEAR_STCLEAR != 0 {
-            *a &= !nv_attr::WRITTEN;
+        ix.public.attributes = after(a);
+        // Data that can no longer be read is dropped; a PIN index keeps it, since a later
+        // partial write shows it (as in libtpms, which clears only ordinary indices).
+        let pin = matches!(nv_type(a), nt::PIN_FAIL | nt::PIN_PASS);
+        if ix.public.attributes & nv_attr::WRITTEN == 0 && !pin {
+            ix.data.clear();
         }
     }
 }
@@ -175,5 +198,8 @@ pub fn shutdown(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let p = tpm.perm_mut();
     p.orderly = if save { Orderly::State } else { Orderly::Clear };
     p.saved = saved;
+    // A DA-protected authorization after this must record DA use again (and so cancel
+    // the orderly shutdown), as swtpm does.
+    p.da_used = false;
     Ok(())
 }

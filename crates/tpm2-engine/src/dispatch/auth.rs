@@ -128,15 +128,18 @@ pub fn trim_zeros(v: &[u8]) -> &[u8] {
 }
 
 impl Tpm {
-    /// Checks the authorization of handle `h` by session `n` (1-based).
+    /// Checks the authorization of handle `h` with `role` for command `code` by session
+    /// `n` (1-based), in the order of Part 4 `CheckAuthSession`: lockout, whether a
+    /// policy session is required, whether the authValue may be used, the value itself,
+    /// then PIN index bookkeeping.
     pub(crate) fn authorize(
         &mut self,
         h: u32,
         role: Role,
-        s: &Session,
+        code: u32,
+        s: &Session<'_>,
         n: usize,
     ) -> Result<(), Rc> {
-        let _ = role;
         match s.kind {
             SessionKind::Password => {
                 // A password session carries no nonce and no audit/encrypt/decrypt use.
@@ -152,28 +155,76 @@ impl Tpm {
                     return Err(Rc::ATTRIBUTES.session(n));
                 }
                 self.check_lockout(h)?;
+                if self.policy_session_required(h, role) {
+                    return Err(Rc::AUTH_TYPE);
+                }
+                if !self.auth_value_available(h, code) {
+                    return Err(Rc::AUTH_UNAVAILABLE);
+                }
                 let ok = tpm2_crypto::ct_eq(trim_zeros(self.entity_auth(h)), trim_zeros(s.hmac));
-                if ok {
+                let result = if ok {
                     Ok(())
                 } else {
                     Err(self.auth_failure(h).session(n))
+                };
+                if (h >> 24) as u8 == ht::NV_INDEX {
+                    self.nv_pin_after_auth(h, ok);
                 }
+                result
             }
         }
     }
 
     /// `TPM_RC_LOCKOUT` when a DA-protected entity is used in lockout, or lockoutAuth while
-    /// it is blocked.
+    /// it is blocked. The first authValue check of a DA-protected entity after startup
+    /// (or after `TPM2_Shutdown`) is answered `TPM_RC_RETRY` once it has recorded that DA
+    /// is in use, so that a non-orderly shutdown from here on counts as a failure; this
+    /// also cancels a preceding orderly shutdown (Part 4 `CheckLockedOut` with
+    /// `USE_DA_USED`, as swtpm does).
     fn check_lockout(&mut self, h: u32) -> Result<(), Rc> {
         self.da_tick();
         if h == rh::LOCKOUT {
             if self.perm.da.lockout_auth_blocked {
                 return Err(Rc::LOCKOUT);
             }
-        } else if self.is_da_protected(h) && self.in_lockout() {
-            return Err(Rc::LOCKOUT);
+        } else if self.is_da_protected(h) {
+            if self.in_lockout() {
+                return Err(Rc::LOCKOUT);
+            }
+            if !self.perm.da_used {
+                let p = self.perm_mut();
+                p.da_used = true;
+                p.orderly = crate::state::Orderly::None;
+                return Err(Rc::RETRY);
+            }
         }
         Ok(())
+    }
+
+    /// Whether `h` may only be authorized with a policy session (Part 4
+    /// `IsPolicySessionRequired`): the DUP role always; the ADMIN role for permanent
+    /// handles and NV indices (and objects with `adminWithPolicy`; the only transient
+    /// objects so far, sequences, have not); a PCR whose policy group has a policy.
+    fn policy_session_required(&self, h: u32, role: Role) -> bool {
+        match role {
+            Role::Dup => true,
+            Role::Admin => (h >> 24) as u8 != ht::TRANSIENT,
+            Role::User => {
+                (h >> 24) as u8 == ht::PCR
+                    && crate::pcr::pc_client::POLICY.is_set(h as usize)
+                    && self.perm.pcr_policy.alg.is_some()
+            }
+        }
+    }
+
+    /// Whether the authValue of `h` may be used for `code` (Part 4
+    /// `IsAuthValueAvailable`): always for hierarchies, lockout, PCRs and sequence
+    /// objects; for an NV index as its attributes say.
+    fn auth_value_available(&self, h: u32, code: u32) -> bool {
+        match (h >> 24) as u8 {
+            ht::NV_INDEX => self.nv_auth_value_available(h, code),
+            _ => true,
+        }
     }
 
     /// Records a failed authorization and returns the code to report: `TPM_RC_AUTH_FAIL`

@@ -132,7 +132,7 @@ impl Tpm {
             if let Some(role) = hd.auth {
                 let s = sessions.get(n_auth).ok_or(Rc::AUTH_MISSING)?;
                 n_auth += 1;
-                self.authorize(*h, role, s, n_auth)?;
+                self.authorize(*h, role, code, s, n_auth)?;
             }
         }
 

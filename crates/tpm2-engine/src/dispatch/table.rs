@@ -44,6 +44,18 @@ const fn user(ty: HandleType) -> HandleDef {
     }
 }
 
+const fn admin(ty: HandleType) -> HandleDef {
+    HandleDef {
+        ty,
+        auth: Some(Role::Admin),
+    }
+}
+
+/// A handle that needs no authorization.
+const fn none(ty: HandleType) -> HandleDef {
+    HandleDef { ty, auth: None }
+}
+
 macro_rules! command {
     ($cc:expr, $attrs:expr, [$($h:expr),*], $handler:path) => {
         CommandDef { cc: $cc, attrs: $attrs, handles: &[$($h),*], handler: $handler }
@@ -52,12 +64,72 @@ macro_rules! command {
 
 /// Every implemented command, sorted by command code.
 pub static COMMANDS: &[CommandDef] = &[
+    command!(
+        cc::NV_UNDEFINE_SPACE_SPECIAL,
+        NV,
+        [admin(NvIndex), user(Platform)],
+        nv::define::undefine_space_special
+    ),
+    command!(
+        cc::NV_UNDEFINE_SPACE,
+        NV,
+        [user(Provision), none(NvIndex)],
+        nv::define::undefine_space
+    ),
+    command!(
+        cc::NV_DEFINE_SPACE,
+        NV,
+        [user(Provision)],
+        nv::define::define_space
+    ),
     command!(cc::PCR_ALLOCATE, NV, [user(Platform)], pcr::allocate),
     command!(
         cc::PCR_SET_AUTH_POLICY,
         NV,
         [user(Platform)],
         pcr::set_auth_policy
+    ),
+    command!(
+        cc::NV_GLOBAL_WRITE_LOCK,
+        NV,
+        [user(Provision)],
+        nv::locks::global_write_lock
+    ),
+    command!(
+        cc::NV_INCREMENT,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::counters::increment
+    ),
+    command!(
+        cc::NV_SET_BITS,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::counters::set_bits
+    ),
+    command!(
+        cc::NV_EXTEND,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::counters::extend
+    ),
+    command!(
+        cc::NV_WRITE,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::read_write::write
+    ),
+    command!(
+        cc::NV_WRITE_LOCK,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::locks::write_lock
+    ),
+    command!(
+        cc::NV_CHANGE_AUTH,
+        NV,
+        [admin(NvIndex)],
+        nv::define::change_auth
     ),
     command!(cc::PCR_EVENT, NV, [user(Pcr { null: true })], pcr::event),
     command!(cc::PCR_RESET, NV, [user(Pcr { null: false })], pcr::reset),
@@ -78,12 +150,30 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::SHUTDOWN, NV, [], startup::shutdown),
     command!(cc::STIR_RANDOM, NV, [], random::stir_random),
     command!(
+        cc::NV_READ,
+        0,
+        [user(NvAuth), none(NvIndex)],
+        nv::read_write::read
+    ),
+    command!(
+        cc::NV_READ_LOCK,
+        NV,
+        [user(NvAuth), none(NvIndex)],
+        nv::locks::read_lock
+    ),
+    command!(
         cc::SEQUENCE_UPDATE,
         0,
         [user(Object { null: false })],
         hash::sequence_update
     ),
     command!(cc::FLUSH_CONTEXT, 0, [], context::flush_context),
+    command!(
+        cc::NV_READ_PUBLIC,
+        0,
+        [none(NvIndex)],
+        nv::read_write::read_public
+    ),
     command!(cc::GET_CAPABILITY, 0, [], capability::get_capability),
     command!(cc::GET_RANDOM, 0, [], random::get_random),
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),

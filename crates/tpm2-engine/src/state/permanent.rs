@@ -44,6 +44,9 @@ pub struct Permanent {
     /// PCR banks as allocated by `TPM2_PCR_Allocate`; they take effect at the next TPM Reset.
     pub pcr_allocated: Vec<TpmsPcrSelection>,
     pub nv: BTreeMap<u32, NvIndex>,
+    /// The largest value any deleted NV counter index held: a new counter's first
+    /// `TPM2_NV_Increment` starts above it (Part 3, §31.2; libtpms's `maxCount`).
+    pub nv_max_counter: u64,
     /// What `TPM2_Shutdown(STATE)` saved, consumed by the next `TPM2_Startup`.
     pub saved: Option<SavedState>,
     /// The TPM-established flag (PTP §6.5.2.4: persists until reset at locality 3 or 4).
@@ -84,7 +87,9 @@ pub enum Orderly {
     State,
 }
 
-/// One NV index: its public area, authorization value and data.
+/// One NV index: its public area (whose attributes carry `WRITTEN` and the lock bits),
+/// authorization value and data. `data` is empty until the index is first written, then
+/// exactly `dataSize` bytes (a PIN index keeps its bytes when a startup clears `WRITTEN`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NvIndex {
     pub public: TpmsNvPublic,
