@@ -40,7 +40,7 @@ fn nv_public() -> impl Strategy<Value = TpmsNvPublic> {
         hash_alg(),
         any::<u32>(),
         digest(),
-        any::<u16>(),
+        0..=tpm2_types::buffers::MAX_NV_INDEX_SIZE as u16,
     )
         .prop_map(
             |(nv_index, name_alg, attributes, auth_policy, data_size)| TpmsNvPublic {
