@@ -151,45 +151,14 @@ impl Tpm {
                 if s.attributes & forbidden != 0 {
                     return Err(Rc::ATTRIBUTES.session(n));
                 }
-                self.check_lockout(h)?;
+                self.da_check(h)?;
                 let ok = tpm2_crypto::ct_eq(trim_zeros(self.entity_auth(h)), trim_zeros(s.hmac));
                 if ok {
                     Ok(())
                 } else {
-                    Err(self.auth_failure(h).session(n))
+                    Err(self.da_failure(h).session(n))
                 }
             }
-        }
-    }
-
-    /// `TPM_RC_LOCKOUT` when a DA-protected entity is used in lockout, or lockoutAuth while
-    /// it is blocked.
-    fn check_lockout(&mut self, h: u32) -> Result<(), Rc> {
-        self.da_tick();
-        if h == rh::LOCKOUT {
-            if self.perm.da.lockout_auth_blocked {
-                return Err(Rc::LOCKOUT);
-            }
-        } else if self.is_da_protected(h) && self.in_lockout() {
-            return Err(Rc::LOCKOUT);
-        }
-        Ok(())
-    }
-
-    /// Records a failed authorization and returns the code to report: `TPM_RC_AUTH_FAIL`
-    /// for DA-protected entities and lockoutAuth, `TPM_RC_BAD_AUTH` for exempt ones.
-    fn auth_failure(&mut self, h: u32) -> Rc {
-        if h == rh::LOCKOUT {
-            let recovery = self.perm.da.lockout_recovery;
-            self.perm_mut().da.lockout_auth_blocked = true;
-            self.vol.lockout_unblock_at =
-                (recovery != 0).then(|| self.vol.time_ms + recovery as u64 * 1000);
-            Rc::AUTH_FAIL
-        } else if self.is_da_protected(h) {
-            self.da_record_failure();
-            Rc::AUTH_FAIL
-        } else {
-            Rc::BAD_AUTH
         }
     }
 }

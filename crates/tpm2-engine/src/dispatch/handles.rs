@@ -161,6 +161,11 @@ impl Tpm {
     pub(crate) fn is_da_protected(&self, h: u32) -> bool {
         match (h >> 24) as u8 {
             ht::PERMANENT | ht::PCR => false,
+            // Sequence objects are DA-exempt (the reference implementation gives them
+            // noDA; swtpm answers a wrong sequence password with TPM_RC_BAD_AUTH).
+            ht::TRANSIENT => match self.vol.objects.get(&h) {
+                Some(crate::state::TransientObject::Sequence(_)) | None => false,
+            },
             ht::NV_INDEX => self
                 .perm
                 .nv
