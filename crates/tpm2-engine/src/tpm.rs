@@ -37,6 +37,9 @@ pub(crate) struct Runtime {
     pub last_now: u64,
     pub perm_dirty: bool,
     pub max_command_size: usize,
+    /// Platform time not yet counted into Time and Clock at an adjusted rate, in
+    /// 1/`CLOCK_NOMINAL` ms (see `commands::clock::rate_adjusted`).
+    pub clock_carry: u64,
     /// HMAC states already keyed with a proof value (tickets are MACed with the same few
     /// keys again and again); looked up by the key bytes, so a changed proof never hits.
     pub mac_cache: Vec<(Vec<u8>, tpm2_crypto::HmacState)>,
@@ -128,6 +131,7 @@ impl Tpm {
         self.vol = vol;
         self.rt.failure = None;
         self.rt.last_now = self.rt.platform.now_ms();
+        self.rt.clock_carry = 0;
         self.reseed();
     }
 
@@ -236,10 +240,11 @@ impl Tpm {
     pub(crate) fn tick(&mut self) {
         let now = self.rt.platform.now_ms();
         // A platform clock that went back restarts the measurement from its new value.
-        self.rt.last_now = self.rt.last_now.min(now);
-        let real = now - self.rt.last_now;
-        let (elapsed, consumed) = crate::commands::clock::rate_adjusted(real, self.vol.clock_rate);
-        self.rt.last_now = self.rt.last_now.saturating_add(consumed);
+        let real = now.saturating_sub(self.rt.last_now);
+        self.rt.last_now = now;
+        let (elapsed, carry) =
+            crate::commands::clock::rate_adjusted(real, self.vol.clock_rate, self.rt.clock_carry);
+        self.rt.clock_carry = carry;
         if elapsed == 0 {
             return;
         }
@@ -262,6 +267,7 @@ impl Runtime {
             last_now,
             perm_dirty: false,
             max_command_size: MAX_COMMAND_SIZE,
+            clock_carry: 0,
             mac_cache: Vec::new(),
         }
     }

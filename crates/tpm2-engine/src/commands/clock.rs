@@ -24,21 +24,15 @@ pub const CLOCK_ADJUST_FINE: i32 = 1;
 /// The total adjustment is bounded to ±1/6 of nominal.
 pub const CLOCK_ADJUST_LIMIT: i32 = 5000;
 
-/// Converts `real` platform milliseconds into TPM milliseconds at rate setting `rate`:
-/// returns `(elapsed, consumed)`, where `consumed <= real` is the platform time that
-/// `elapsed` accounts for (the rest carries over, so slow rates lose nothing to rounding).
-pub(crate) fn rate_adjusted(real: u64, rate: i32) -> (u64, u64) {
-    if rate == 0 {
-        return (real, real);
-    }
+/// Converts `real` platform milliseconds into TPM milliseconds at rate setting `rate`,
+/// exactly over any sequence of calls: `carry` (in 1/`CLOCK_NOMINAL` ms, always below the
+/// divisor) is the platform time not yet counted. Returns `(elapsed, new carry)`.
+pub(crate) fn rate_adjusted(real: u64, rate: i32, carry: u64) -> (u64, u64) {
     let nominal = CLOCK_NOMINAL as u128;
     let divisor = (CLOCK_NOMINAL + i64::from(rate)).max(1) as u128;
-    let elapsed = real as u128 * nominal / divisor;
-    let consumed = elapsed * divisor / nominal;
-    (
-        u64::try_from(elapsed).unwrap_or(u64::MAX),
-        u64::try_from(consumed).unwrap_or(real).min(real),
-    )
+    let total = real as u128 * nominal + carry as u128;
+    let elapsed = u64::try_from(total / divisor).unwrap_or(u64::MAX);
+    (elapsed, (total % divisor) as u64)
 }
 
 impl Tpm {
@@ -125,14 +119,21 @@ mod tests {
 
     #[test]
     fn rate_adjustment_carries_the_remainder() {
-        assert_eq!(rate_adjusted(1000, 0), (1000, 1000));
-        // Slowest: 30000/35000 of real time; fastest: 30000/25000.
-        assert_eq!(rate_adjusted(35_000, CLOCK_ADJUST_LIMIT), (30_000, 35_000));
-        assert_eq!(rate_adjusted(25_000, -CLOCK_ADJUST_LIMIT), (30_000, 25_000));
-        // One platform millisecond at a slow rate is not yet a TPM millisecond, and is
-        // not consumed.
-        assert_eq!(rate_adjusted(1, CLOCK_ADJUST_FINE), (0, 0));
-        // 1001 * 30000 / 30300 = 991.08: 991 TPM ms, accounting for 1000.9 platform ms.
-        assert_eq!(rate_adjusted(1001, CLOCK_ADJUST_COARSE), (991, 1000));
+        assert_eq!(rate_adjusted(1000, 0, 0), (1000, 0));
+        // Slowest: 30000 per 35000 platform ms; fastest: 30000 per 25000.
+        assert_eq!(rate_adjusted(35_000, CLOCK_ADJUST_LIMIT, 0), (30_000, 0));
+        assert_eq!(rate_adjusted(25_000, -CLOCK_ADJUST_LIMIT, 0), (30_000, 0));
+        // 1 ms at the fastest rate is 1.2 TPM ms: 1 now, the 0.2 carried.
+        assert_eq!(rate_adjusted(1, -CLOCK_ADJUST_LIMIT, 0), (1, 5_000));
+        let (mut total, mut carry) = (0, 0);
+        for _ in 0..25_000 {
+            let (e, c) = rate_adjusted(1, -CLOCK_ADJUST_LIMIT, carry);
+            total += e;
+            carry = c;
+        }
+        assert_eq!((total, carry), (30_000, 0));
+        // A carry taken into a rate change is still platform time.
+        assert_eq!(rate_adjusted(0, CLOCK_ADJUST_FINE, 29_000), (0, 29_000));
+        assert_eq!(rate_adjusted(1, CLOCK_ADJUST_FINE, 29_000), (1, 28_999));
     }
 }

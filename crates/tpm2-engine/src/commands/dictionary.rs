@@ -15,7 +15,7 @@ pub fn lock_reset(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 /// TPM2_DictionaryAttackParameters (Part 3, §25.3): sets `maxTries`, `recoveryTime` and
 /// `lockoutRecovery` (seconds of Time). `failedTries` is kept, even above the new
 /// `maxTries` (the errata removed the reset; libtpms keeps it); a `recoveryTime` of 0
-/// turns DA protection off and forgets the failures at the next tick.
+/// turns DA protection off and forgets the failures at once.
 pub fn parameters(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let max_tries: u32 = c.params.read()?;
     let recovery_time: u32 = c.params.read()?;
@@ -25,5 +25,7 @@ pub fn parameters(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     da.max_tries = max_tries;
     da.recovery_time = recovery_time;
     da.lockout_recovery = lockout_recovery;
+    // Self-healing under the new parameters, as the next command would run it.
+    tpm.da_tick();
     Ok(())
 }
