@@ -56,10 +56,22 @@ pub struct Swtpm {
 
 /// Two ports nobody listens on right now (the OS picks them; a race with another process
 /// is caught when swtpm fails to start, and retried).
+/// Two free ports below the kernel's ephemeral range (32768+), so that no outgoing
+/// connection of this or another test can take a port between our check and swtpm's bind;
+/// each call moves on through the range from a per-process starting point.
 fn free_ports() -> io::Result<(u16, u16)> {
-    let a = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    let b = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 10_000 + (std::process::id() % 100) * 20;
+    for _ in 0..2000 {
+        let n = NEXT.fetch_add(2, Ordering::Relaxed);
+        let p = (base + n % 20_000) as u16;
+        let a = TcpListener::bind((Ipv4Addr::LOCALHOST, p));
+        let b = TcpListener::bind((Ipv4Addr::LOCALHOST, p + 1));
+        if a.is_ok() && b.is_ok() {
+            return Ok((p, p + 1));
+        }
+    }
+    Err(io::Error::other("no free port pair below 32768"))
 }
 
 fn fresh_dir() -> io::Result<PathBuf> {

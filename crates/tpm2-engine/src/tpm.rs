@@ -11,7 +11,8 @@ use tpm2_types::HashAlg;
 /// channel's `SET_BUFFERSIZE` bounds).
 pub const MAX_COMMAND_SIZE: usize = 4096;
 pub const MIN_COMMAND_SIZE: usize = 2808;
-/// Clock tick scale for `TPM2_ClockRateAdjust` (Part 3, §29.3).
+/// The divisor of platform milliseconds at the nominal rate (`TPM2_ClockRateAdjust`,
+/// Part 3, §29.3).
 pub const CLOCK_NOMINAL: i64 = 30000;
 /// The clock is written to NV whenever it passes a multiple of 2^12 ms
 /// (`TPM_PT_CLOCK_UPDATE`, as libtpms has `NV_CLOCK_UPDATE_INTERVAL` 12).
@@ -36,6 +37,9 @@ pub(crate) struct Runtime {
     pub last_now: u64,
     pub perm_dirty: bool,
     pub max_command_size: usize,
+    /// Platform time not yet counted into Time and Clock at an adjusted rate, in
+    /// 1/`CLOCK_NOMINAL` ms (see `commands::clock::rate_adjusted`).
+    pub clock_carry: u64,
     /// HMAC states already keyed with a proof value (tickets are MACed with the same few
     /// keys again and again); looked up by the key bytes, so a changed proof never hits.
     pub mac_cache: Vec<(Vec<u8>, tpm2_crypto::HmacState)>,
@@ -128,6 +132,7 @@ impl Tpm {
         self.vol = vol;
         self.rt.failure = None;
         self.rt.last_now = self.rt.platform.now_ms();
+        self.rt.clock_carry = 0;
         self.reseed();
     }
 
@@ -237,23 +242,21 @@ impl Tpm {
         self.rt.failure = Some(why);
     }
 
-    /// Advances Time and Clock to the platform's clock; stores Clock when it passes an
-    /// update interval; runs DA self-healing.
+    /// Advances Time and Clock to the platform's clock at the `TPM2_ClockRateAdjust` rate
+    /// (Clock is stored when it passes an update interval); runs DA self-healing.
     pub(crate) fn tick(&mut self) {
         let now = self.rt.platform.now_ms();
-        let delta = now.saturating_sub(self.rt.last_now);
+        // A platform clock that went back restarts the measurement from its new value.
+        let real = now.saturating_sub(self.rt.last_now);
         self.rt.last_now = now;
-        if delta == 0 {
+        let (elapsed, carry) =
+            crate::commands::clock::rate_adjusted(real, self.vol.clock_rate, self.rt.clock_carry);
+        self.rt.clock_carry = carry;
+        if elapsed == 0 {
             return;
         }
-        self.vol.time_ms = self.vol.time_ms.saturating_add(delta);
-        let rate = CLOCK_NOMINAL + self.vol.clock_rate as i64;
-        let advance = (delta as i128 * rate as i128 / CLOCK_NOMINAL as i128) as u64;
-        let before = self.perm.clock;
-        self.perm.clock = before.saturating_add(advance);
-        if before >> CLOCK_UPDATE_SHIFT != self.perm.clock >> CLOCK_UPDATE_SHIFT {
-            self.rt.perm_dirty = true;
-        }
+        self.vol.time_ms = self.vol.time_ms.saturating_add(elapsed);
+        self.clock_update(self.perm.clock.saturating_add(elapsed));
         self.da_tick();
     }
 }
@@ -271,6 +274,7 @@ impl Runtime {
             last_now,
             perm_dirty: false,
             max_command_size: MAX_COMMAND_SIZE,
+            clock_carry: 0,
             mac_cache: Vec::new(),
         }
     }
@@ -318,8 +322,8 @@ impl Volatile {
             drtm: None,
             time_ms: 0,
             self_tested: false,
-            da_heal_at: None,
-            lockout_unblock_at: None,
+            da_heal_timer: None,
+            lockout_timer: None,
             clock_rate: 0,
         }
     }

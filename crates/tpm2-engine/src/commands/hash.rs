@@ -9,18 +9,13 @@ use tpm2_types::constants::{ht, rh, st, TPM_GENERATED_VALUE};
 use tpm2_types::structures::{TpmlDigestValues, TpmtHa, TpmtTicket};
 use tpm2_types::{HashAlg, OptHashAlg, Rc, Reader, Tpm2bAuth, Tpm2bDigest, Tpm2bMaxBuffer};
 
-/// `TPMI_RH_HIERARCHY+` as a parameter; a disabled hierarchy is `TPM_RC_HIERARCHY`.
-fn read_hierarchy(tpm: &Tpm, r: &mut Reader<'_>) -> Result<u32, Rc> {
-    let h = r.u32()?;
-    let hier = match h {
-        rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL => hierarchy_of(h),
-        _ => None,
+/// `TPMI_RH_HIERARCHY+` as a parameter. A disabled hierarchy still gets its ticket (the
+/// ticket only proves the TPM computed the digest; libtpms does the same).
+fn read_hierarchy(r: &mut Reader<'_>) -> Result<u32, Rc> {
+    match r.u32()? {
+        h @ (rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL) => Ok(h),
+        _ => Err(Rc::VALUE),
     }
-    .ok_or(Rc::VALUE)?;
-    if !tpm.hierarchy_enabled(hier) {
-        return Err(Rc::HIERARCHY);
-    }
-    Ok(h)
 }
 
 impl Tpm {
@@ -88,7 +83,7 @@ fn starts_generated(data: &[u8]) -> bool {
 pub fn hash(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let data = c.params.read_with(Tpm2bMaxBuffer::read_ref)?;
     let alg: HashAlg = c.params.read()?;
-    let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
+    let hierarchy = c.params.read_with(read_hierarchy)?;
     c.params.end()?;
     let d = tpm2_crypto::digest(alg, &[data]);
     let ticket = tpm.hashcheck_ticket(hierarchy, &d, !starts_generated(data));
@@ -157,7 +152,7 @@ pub fn sequence_update(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 
 pub fn sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let data: Tpm2bMaxBuffer = c.params.read()?;
-    let hierarchy = c.params.read_with(|r| read_hierarchy(tpm, r))?;
+    let hierarchy = c.params.read_with(read_hierarchy)?;
     c.params.end()?;
     let h = c.handle(0);
     let seq = tpm.sequence_mut(h, 1)?;

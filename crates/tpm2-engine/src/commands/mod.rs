@@ -2,8 +2,11 @@
 //! them, then `end()`), validates, acts, and writes its response parameters.
 
 pub mod capability;
+pub mod clock;
 pub mod context;
+pub mod dictionary;
 pub mod hash;
+pub mod hierarchy;
 pub mod nv;
 pub mod nv_limits;
 pub mod pcr;

@@ -60,15 +60,11 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let saved = tpm.perm_mut().saved.take();
 
     if !orderly {
-        // Non-orderly: Clock may have gone back, and a DA-protected authorization in
-        // flight counts as a failure (Part 1, §19.8.6).
-        let p = tpm.perm_mut();
-        p.clock_safe = false;
-        if p.da_used && p.da.recovery_time != 0 {
-            p.da.failed_tries = p.da.failed_tries.saturating_add(1);
-        }
+        // Non-orderly: Clock may have gone back.
+        tpm.perm_mut().clock_safe = false;
     }
-    tpm.perm_mut().da_used = false;
+    // Dictionary-attack effects of any startup (src/da.rs).
+    tpm.da_startup(orderly);
 
     let pcr0 = tpm.vol.hcrtm.then(|| tpm.vol.pcrs.clone());
     let mut pcrs = PcrBanks::new(&tpm.perm.pcr_allocated, c.locality);
@@ -78,9 +74,6 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             let p = tpm.perm_mut();
             p.reset_count = p.reset_count.wrapping_add(1);
             p.restart_count = 0;
-            if p.da.lockout_recovery == 0 {
-                p.da.lockout_auth_blocked = false;
-            }
             // state_reset and state_clear are fresh from _TPM_Init.
             tpm.vol.state_clear = StateClear::default();
         }

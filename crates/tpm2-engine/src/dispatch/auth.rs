@@ -154,7 +154,7 @@ impl Tpm {
                 if s.attributes & forbidden != 0 {
                     return Err(Rc::ATTRIBUTES.session(n));
                 }
-                self.check_lockout(h)?;
+                self.da_check(h)?;
                 if self.policy_session_required(h, role) {
                     return Err(Rc::AUTH_TYPE);
                 }
@@ -165,7 +165,7 @@ impl Tpm {
                 let result = if ok {
                     Ok(())
                 } else {
-                    Err(self.auth_failure(h).session(n))
+                    Err(self.da_failure(h).session(n))
                 };
                 if (h >> 24) as u8 == ht::NV_INDEX {
                     self.nv_pin_after_auth(h, ok);
@@ -173,32 +173,6 @@ impl Tpm {
                 result
             }
         }
-    }
-
-    /// `TPM_RC_LOCKOUT` when a DA-protected entity is used in lockout, or lockoutAuth while
-    /// it is blocked. The first authValue check of a DA-protected entity after startup
-    /// (or after `TPM2_Shutdown`) is answered `TPM_RC_RETRY` once it has recorded that DA
-    /// is in use, so that a non-orderly shutdown from here on counts as a failure; this
-    /// also cancels a preceding orderly shutdown (Part 4 `CheckLockedOut` with
-    /// `USE_DA_USED`, as swtpm does).
-    fn check_lockout(&mut self, h: u32) -> Result<(), Rc> {
-        self.da_tick();
-        if h == rh::LOCKOUT {
-            if self.perm.da.lockout_auth_blocked {
-                return Err(Rc::LOCKOUT);
-            }
-        } else if self.is_da_protected(h) {
-            if self.in_lockout() {
-                return Err(Rc::LOCKOUT);
-            }
-            if !self.perm.da_used {
-                let p = self.perm_mut();
-                p.da_used = true;
-                p.orderly = crate::state::Orderly::None;
-                return Err(Rc::RETRY);
-            }
-        }
-        Ok(())
     }
 
     /// Whether `h` may only be authorized with a policy session (Part 4
@@ -224,23 +198,6 @@ impl Tpm {
         match (h >> 24) as u8 {
             ht::NV_INDEX => self.nv_auth_value_available(h, code),
             _ => true,
-        }
-    }
-
-    /// Records a failed authorization and returns the code to report: `TPM_RC_AUTH_FAIL`
-    /// for DA-protected entities and lockoutAuth, `TPM_RC_BAD_AUTH` for exempt ones.
-    fn auth_failure(&mut self, h: u32) -> Rc {
-        if h == rh::LOCKOUT {
-            let recovery = self.perm.da.lockout_recovery;
-            self.perm_mut().da.lockout_auth_blocked = true;
-            self.vol.lockout_unblock_at =
-                (recovery != 0).then(|| self.vol.time_ms + recovery as u64 * 1000);
-            Rc::AUTH_FAIL
-        } else if self.is_da_protected(h) {
-            self.da_record_failure();
-            Rc::AUTH_FAIL
-        } else {
-            Rc::BAD_AUTH
         }
     }
 }

@@ -30,15 +30,31 @@ fn bad_tag(tag: u16) -> Rc {
 }
 
 impl Tpm {
-    /// A state-changing command after `TPM2_Shutdown` makes that shutdown void: what it
-    /// saved no longer describes the TPM, so the next startup must be a TPM Reset
-    /// (Part 1, §36.4; libtpms likewise drops the orderly state).
-    fn invalidate_orderly_shutdown(&mut self) {
+    /// A command after `TPM2_Shutdown(STATE)` that changes what that shutdown saved (a PCR
+    /// of the save set, state-clear data) makes it void: the next startup must be a TPM
+    /// Reset (Part 1, §36.4). Other changes keep it (probed on libtpms: PCR 16/17/23
+    /// extends, StirRandom, DA lock reset, NV writes to non-orderly indices).
+    pub(crate) fn invalidate_orderly_shutdown(&mut self) {
         if self.perm.orderly != crate::state::Orderly::None {
             let p = self.perm_mut();
             p.orderly = crate::state::Orderly::None;
             p.saved = None;
         }
+    }
+
+    /// Whether the state `TPM2_Shutdown(STATE)` saved still describes the TPM.
+    fn saved_state_current(&self) -> bool {
+        let Some(s) = &self.perm.saved else {
+            return true;
+        };
+        s.state_clear == self.vol.state_clear
+            && self.vol.pcrs.banks.iter().all(|b| {
+                s.pcrs.bank(b.alg).is_some_and(|old| {
+                    crate::pcr::pc_client::SAVE
+                        .iter()
+                        .all(|p| old.get(p) == b.get(p))
+                })
+            })
     }
 
     /// Executes one command, writing the response into `out` (cleared first; its capacity is
@@ -127,6 +143,9 @@ impl Tpm {
         }) {
             return Err(Rc::HANDLE.session(i + 1));
         }
+        if sessions.len() < needed {
+            return Err(Rc::AUTH_MISSING);
+        }
         let mut n_auth = 0;
         for (hd, h) in def.handles.iter().zip(&handles[..nh]) {
             if let Some(role) = hd.auth {
@@ -154,7 +173,10 @@ impl Tpm {
         let result = (def.handler)(self, &mut c);
         *out = std::mem::take(&mut c.out);
         result?;
-        if def.attrs & cc_attr::NV != 0 && code != cc::SHUTDOWN {
+        if self.perm.orderly == crate::state::Orderly::State
+            && code != cc::SHUTDOWN
+            && !self.saved_state_current()
+        {
             self.invalidate_orderly_shutdown();
         }
 

@@ -34,6 +34,7 @@ impl CommandDef {
 }
 
 const NV: u32 = cc_attr::NV;
+const EXT: u32 = cc_attr::EXTENSIVE;
 const FLUSHED: u32 = cc_attr::FLUSHED;
 const RH: u32 = cc_attr::R_HANDLE;
 
@@ -71,10 +72,42 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::define::undefine_space_special
     ),
     command!(
+        cc::HIERARCHY_CONTROL,
+        NV | EXT,
+        [user(Hierarchy { null: false })],
+        hierarchy::hierarchy_control
+    ),
+    command!(
         cc::NV_UNDEFINE_SPACE,
         NV,
         [user(Provision), none(NvIndex)],
         nv::define::undefine_space
+    ),
+    command!(
+        cc::CHANGE_EPS,
+        NV | EXT,
+        [user(Platform)],
+        hierarchy::change_eps
+    ),
+    command!(
+        cc::CHANGE_PPS,
+        NV | EXT,
+        [user(Platform)],
+        hierarchy::change_pps
+    ),
+    command!(cc::CLEAR, NV | EXT, [user(Clear)], hierarchy::clear),
+    command!(
+        cc::CLEAR_CONTROL,
+        NV,
+        [user(Clear)],
+        hierarchy::clear_control
+    ),
+    command!(cc::CLOCK_SET, NV, [user(Provision)], clock::clock_set),
+    command!(
+        cc::HIERARCHY_CHANGE_AUTH,
+        NV,
+        [user(HierarchyAuth)],
+        hierarchy::hierarchy_change_auth
     ),
     command!(
         cc::NV_DEFINE_SPACE,
@@ -88,6 +121,18 @@ pub static COMMANDS: &[CommandDef] = &[
         NV,
         [user(Platform)],
         pcr::set_auth_policy
+    ),
+    command!(
+        cc::SET_PRIMARY_POLICY,
+        NV,
+        [user(HierarchyPolicy)],
+        hierarchy::set_primary_policy
+    ),
+    command!(
+        cc::CLOCK_RATE_ADJUST,
+        0,
+        [user(Provision)],
+        clock::clock_rate_adjust
     ),
     command!(
         cc::NV_GLOBAL_WRITE_LOCK,
@@ -124,6 +169,18 @@ pub static COMMANDS: &[CommandDef] = &[
         NV,
         [user(NvAuth), none(NvIndex)],
         nv::locks::write_lock
+    ),
+    command!(
+        cc::DICTIONARY_ATTACK_LOCK_RESET,
+        NV,
+        [user(Lockout)],
+        dictionary::lock_reset
+    ),
+    command!(
+        cc::DICTIONARY_ATTACK_PARAMETERS,
+        NV,
+        [user(Lockout)],
+        dictionary::parameters
     ),
     command!(
         cc::NV_CHANGE_AUTH,
@@ -179,6 +236,7 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),
     command!(cc::HASH, 0, [], hash::hash),
     command!(cc::PCR_READ, 0, [], pcr::read),
+    command!(cc::READ_CLOCK, 0, [], clock::read_clock),
     command!(cc::PCR_EXTEND, NV, [user(Pcr { null: true })], pcr::extend),
     command!(
         cc::PCR_SET_AUTH_VALUE,

@@ -29,16 +29,19 @@ pub struct Volatile {
     pub time_ms: u64,
     /// Whether the self-test has run since `_TPM_Init`.
     pub self_tested: bool,
-    /// `time_ms` at which `failedTries` next decrements (DA self-healing).
-    pub da_heal_at: Option<u64>,
-    /// `time_ms` at which a blocked lockoutAuth becomes usable again.
-    pub lockout_unblock_at: Option<u64>,
-    /// `TPM2_ClockRateAdjust` setting, in steps of 1/`CLOCK_NOMINAL` (0 = nominal).
+    /// `time_ms` DA self-healing counts from: the last failure of a DA-protected entity,
+    /// moved on by each healed `recoveryTime` (`None`: `_TPM_Init`).
+    pub da_heal_timer: Option<u64>,
+    /// `time_ms` of the last failed lockoutAuth (`None`: `_TPM_Init`); `lockoutRecovery`
+    /// counts from it.
+    pub lockout_timer: Option<u64>,
+    /// `TPM2_ClockRateAdjust` setting: how far the divisor of the platform's milliseconds is
+    /// from `CLOCK_NOMINAL` (positive: Time and Clock run slower; 0: nominal).
     pub clock_rate: i32,
 }
 
 /// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateClear {
     pub ph_enable: bool,
     pub sh_enable: bool,
@@ -86,6 +89,17 @@ pub struct HashState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum TransientObject {
     Sequence(SequenceObject),
+}
+
+impl TransientObject {
+    /// The hierarchy the object belongs to (flushed with it when the hierarchy is disabled
+    /// or its seed changes). Sequence objects are in the null hierarchy, as the reference
+    /// implementation places them.
+    pub fn hierarchy(&self) -> super::Hierarchy {
+        match self {
+            TransientObject::Sequence(_) => super::Hierarchy::Null,
+        }
+    }
 }
 
 /// A hash or event sequence (Part 3, §17).
