@@ -1,7 +1,7 @@
 //! Crash safety of the engine and the store together.
 //!
 //! This test binary re-executes itself as a child (switched by [`CHILD_ENV`]) that runs a
-//! TPM from a state directory and writes a counter into permanent state again and again,
+//! TPM from a state directory and writes a counter into an NV index (TPM2_NV_Write) again and again,
 //! storing each write with `save_permanent` BEFORE it acknowledges the value on stdout
 //! (the daemon's contract: persist, then release the response). The parent SIGKILLs the
 //! child at varied points (random delays from its start, or a random time after a random
@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use tpm2_engine::state::{blob, Permanent};
 use tpm2_engine::{SimPlatform, Tpm};
-use tpm2_types::constants::{alg, cc, rh};
+use tpm2_types::constants::{alg, cc, nv_attr, rh};
 
 const CHILD_ENV: &str = "FERROTPM_CRASH_CHILD";
 /// Writes one child makes before it exits by itself (bounds a child the parent lost).
@@ -61,30 +61,50 @@ fn main() {
     println!("crash: 1 passed, 0 failed");
 }
 
-// ---- the counter: a value in permanent state, written by a TPM command ----
+// ---- the counter: an 8-byte NV index, written with TPM2_NV_Write ----
 
-/// `TPM2_PCR_SetAuthPolicy` with the counter in the policy digest: one permanent write.
+/// The owner NV index holding the counter.
+const INDEX: u32 = 0x0150_0001;
+
+/// Defines the counter's NV index (owner read/write, 8 bytes) unless it exists.
+fn define_counter(tpm: &mut Tpm) {
+    if read_index(tpm).is_some() {
+        return;
+    }
+    let mut public = Vec::new();
+    public.extend_from_slice(&INDEX.to_be_bytes());
+    public.extend_from_slice(&alg::SHA256.to_be_bytes());
+    public.extend_from_slice(&(nv_attr::OWNERWRITE | nv_attr::OWNERREAD).to_be_bytes());
+    public.extend_from_slice(&0u16.to_be_bytes()); // authPolicy
+    public.extend_from_slice(&8u16.to_be_bytes()); // dataSize
+    let mut p = 0u16.to_be_bytes().to_vec(); // auth
+    p.extend_from_slice(&(public.len() as u16).to_be_bytes());
+    p.extend_from_slice(&public);
+    ok(tpm, &command(cc::NV_DEFINE_SPACE, &[rh::OWNER], true, &p));
+}
+
+/// `TPM2_NV_Write` of the counter: one permanent write.
 fn write_counter(tpm: &mut Tpm, n: u64) -> bool {
-    let mut digest = [0u8; 32];
-    digest[..8].copy_from_slice(&n.to_be_bytes());
-    let mut p = Vec::new();
-    p.extend_from_slice(&32u16.to_be_bytes());
-    p.extend_from_slice(&digest);
-    p.extend_from_slice(&alg::SHA256.to_be_bytes());
-    p.extend_from_slice(&20u32.to_be_bytes());
-    ok(
-        tpm,
-        &command(cc::PCR_SET_AUTH_POLICY, &[rh::PLATFORM], true, &p),
-    )
-    .1
+    let mut p = 8u16.to_be_bytes().to_vec();
+    p.extend_from_slice(&n.to_be_bytes());
+    p.extend_from_slice(&0u16.to_be_bytes()); // offset
+    ok(tpm, &command(cc::NV_WRITE, &[rh::OWNER, INDEX], true, &p)).1
+}
+
+/// The index as stored in permanent state: `None` if undefined; its data if defined.
+fn read_index(tpm: &Tpm) -> Option<Option<Vec<u8>>> {
+    let perm: Permanent = blob::decode(blob::BlobKind::Permanent, &tpm.permanent_blob())
+        .expect("the engine reads its own blob");
+    perm.nv
+        .get(&INDEX)
+        .map(|ix| (ix.public.attributes & nv_attr::WRITTEN != 0).then(|| ix.data.clone()))
 }
 
 /// The counter, `None` before the first write.
 fn read_counter(tpm: &Tpm) -> Option<u64> {
-    let perm: Permanent = blob::decode(blob::BlobKind::Permanent, &tpm.permanent_blob())
-        .expect("the engine reads its own blob");
-    let d = &perm.pcr_policy.digest;
-    (d.len() == 32).then(|| u64::from_be_bytes(d[..8].try_into().unwrap()))
+    read_index(tpm)
+        .flatten()
+        .map(|d| u64::from_be_bytes(d[..8].try_into().expect("an 8-byte index")))
 }
 
 // ---- the child ----
@@ -93,6 +113,7 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let d = StateDir::open(dir, false)?;
     let mut tpm = load_engine(&d, Box::new(SimPlatform::new(std::process::id() as u64)))?;
     startup_clear(&mut tpm);
+    define_counter(&mut tpm);
     if tpm.permanent_dirty() {
         d.save_permanent(&tpm.take_permanent_blob())?;
     }
