@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A `TPM2B_` byte buffer whose size may not exceed `MAX` (`TPM_RC_SIZE` otherwise).
 #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Tpm2b<const MAX: usize>(pub Vec<u8>);
+pub struct Tpm2b<const MAX: usize>(#[serde(with = "serde_bytes")] pub Vec<u8>);
 
 impl<const MAX: usize> Tpm2b<MAX> {
     pub const MAX: usize = MAX;

@@ -12,6 +12,7 @@ use tpm2_types::HashAlg;
 pub struct PcrBank {
     pub alg: HashAlg,
     pub allocated: PcrBitmap,
+    #[serde(with = "serde_bytes")]
     values: Vec<u8>,
 }
 

@@ -19,7 +19,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// Secret bytes (seeds, proofs, authorization values): zeroized on drop, never printed.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(transparent)]
-pub struct Secret(pub Vec<u8>);
+pub struct Secret(#[serde(with = "serde_bytes")] pub Vec<u8>);
 
 impl Secret {
     pub fn as_slice(&self) -> &[u8] {
@@ -37,6 +37,7 @@ impl std::fmt::Debug for Secret {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyDigest {
     pub alg: Option<tpm2_types::HashAlg>,
+    #[serde(with = "serde_bytes")]
     pub digest: Vec<u8>,
 }
 

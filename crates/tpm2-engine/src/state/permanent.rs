@@ -94,6 +94,7 @@ pub enum Orderly {
 pub struct NvIndex {
     pub public: TpmsNvPublic,
     pub auth: Secret,
+    #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
 }
 

@@ -82,6 +82,7 @@ pub struct StateReset {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HashState {
     pub alg: HashAlg,
+    #[serde(with = "serde_bytes")]
     pub state: Vec<u8>,
 }
 
