@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   tpm2-tools libtss2-tcti-swtpm0 libtss2-tcti-mssim0
   openssl python3
   # the VM test (tests/vm): QEMU, OVMF, a kernel to boot, a static busybox for the guest
-  qemu-system-x86 ovmf linux-image-amd64 busybox-static
+  qemu-system-x86 ovmf linux-image-amd64 busybox-static socat
 )
 
 missing=()

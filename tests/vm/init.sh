@@ -46,6 +46,27 @@ else
 fi
 echo "FTPM-END"
 
+# ftpm.hold=1: keep reporting the PCRs every second (the host migrates the VM meanwhile).
+case " $(cat /proc/cmdline) " in
+  *" ftpm.hold=1 "*)
+    while true; do
+      sleep 1
+      echo "FTPM-BEGIN"
+      echo "FTPM-VERSION $(cat /sys/class/tpm/tpm0/tpm_version_major 2>/dev/null)"
+      for bank in sha1 sha256 sha384 sha512; do
+        d=/sys/class/tpm/tpm0/pcr-$bank
+        [ -d $d ] || continue
+        n=0
+        while [ $n -lt 24 ]; do
+          echo "FTPM-PCR $bank $n $(cat $d/$n)"
+          n=$((n + 1))
+        done
+      done
+      echo "FTPM-END"
+    done
+    ;;
+esac
+
 # ftpm.reboot=1 on the kernel command line: reboot after reporting (the host counts the
 # reports and stops the VM after the second); otherwise power off.
 case " $(cat /proc/cmdline) " in

@@ -193,4 +193,24 @@ fn vm_boots_with_ferrotpm_and_the_event_log_replays_to_its_pcrs() {
     // After the reboot the PCRs start again from their reset values: the second boot's
     // PCRs match the second boot's log alone.
     check(&tis[1], "tpm-tis boot 2");
+
+    // Live migration to a file and back onto a fresh TPM daemon: QEMU carries the TPM's
+    // state blobs; the guest, resumed on the second daemon, reads the same PCRs.
+    let out = dir.path().join("migrate");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let st = Command::new(root.join("tests/vm/run-migrate.sh"))
+        .arg(&out)
+        .env("TPM_BIN", common::ferrotpm())
+        .status()
+        .expect("tests/vm/run-migrate.sh (needs qemu-system-x86, ovmf, linux-image-amd64, busybox-static, socat)");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
+    assert!(st.success(), "migration run failed; source serial:\n{}\ndestination serial:\n{}", read("serial-a.log"), read("serial-b.log"));
+    let a = parse_reports(&read("serial-a.log"));
+    let b = parse_reports(&read("serial-b.log"));
+    check(&a[0], "before migration");
+    assert!(!b.is_empty(), "the guest reported after the migration");
+    assert_eq!(b[0].version, "2");
+    assert_eq!(b[0].pcrs.len(), a[0].pcrs.len());
+    assert_eq!(b[0].pcrs, a[0].pcrs, "PCRs after the migration equal those before");
+    println!("migration: {} PCRs equal on the destination TPM", b[0].pcrs.len());
 }
