@@ -6,7 +6,7 @@ use ferrotpm_fuzz::*;
 use std::path::Path;
 use tpm2_engine::state::blob::BlobKind;
 use tpm2_engine::{SimPlatform, Tpm};
-use tpm2_types::constants::{alg, cap, cc, pt, rh, su};
+use tpm2_types::constants::{alg, cap, cc, nt, nv_attr, pt, rh, su};
 
 fn cap(c: u32, first: u32, n: u32) -> Vec<u8> {
     let p = [c.to_be_bytes(), first.to_be_bytes(), n.to_be_bytes()].concat();
@@ -30,6 +30,33 @@ fn extend(pcr: u32, byte: u8) -> Vec<u8> {
 fn tpm2b(b: &[u8]) -> Vec<u8> {
     [&(b.len() as u16).to_be_bytes()[..], b].concat()
 }
+
+/// `TPM2_NV_DefineSpace` (owner) of an index with an empty authValue.
+fn nv_define(index: u32, attrs: u32, size: u16) -> Vec<u8> {
+    let public = [
+        &index.to_be_bytes()[..],
+        &alg::SHA256.to_be_bytes(),
+        &attrs.to_be_bytes(),
+        &tpm2b(b""),
+        &size.to_be_bytes(),
+    ]
+    .concat();
+    let p = [tpm2b(b""), tpm2b(&public)].concat();
+    command(cc::NV_DEFINE_SPACE, &[rh::OWNER], true, &p)
+}
+
+fn nv_write(auth: u32, index: u32, data: &[u8], offset: u16) -> Vec<u8> {
+    let p = [tpm2b(data), offset.to_be_bytes().to_vec()].concat();
+    command(cc::NV_WRITE, &[auth, index], true, &p)
+}
+
+fn nv_read(auth: u32, index: u32, size: u16, offset: u16) -> Vec<u8> {
+    let p = [size.to_be_bytes(), offset.to_be_bytes()].concat();
+    command(cc::NV_READ, &[auth, index], true, &p)
+}
+
+const NV_ORDINARY: u32 = 0x0150_0001;
+const NV_COUNTER: u32 = 0x0150_0002;
 
 /// A step of a seed: its selector byte and, for a command, the command.
 type Step = (u8, Vec<u8>);
@@ -187,6 +214,57 @@ fn main() {
                 (0, cap(cap::PCRS, 0, 1)),
             ],
         ),
+        (
+            "nv_ordinary",
+            vec![
+                (
+                    0,
+                    nv_define(
+                        NV_ORDINARY,
+                        nv_attr::OWNERWRITE | nv_attr::OWNERREAD | nv_attr::NO_DA,
+                        16,
+                    ),
+                ),
+                (0, nv_write(rh::OWNER, NV_ORDINARY, &[0x5a; 16], 0)),
+                (0, nv_read(rh::OWNER, NV_ORDINARY, 8, 4)),
+                (0, command(cc::NV_READ_PUBLIC, &[NV_ORDINARY], false, &[])),
+                (SEL_RESUME, vec![]),
+                (0, nv_write(rh::OWNER, NV_ORDINARY, b"abc", 13)),
+                (0, nv_read(rh::OWNER, NV_ORDINARY, 16, 0)),
+            ],
+        ),
+        (
+            "nv_counter",
+            vec![
+                (
+                    0,
+                    nv_define(
+                        NV_COUNTER,
+                        nt::COUNTER << nv_attr::TPM_NT_SHIFT
+                            | nv_attr::AUTHWRITE
+                            | nv_attr::AUTHREAD
+                            | nv_attr::NO_DA,
+                        8,
+                    ),
+                ),
+                (
+                    0,
+                    command(cc::NV_INCREMENT, &[NV_COUNTER, NV_COUNTER], true, &[]),
+                ),
+                (
+                    0,
+                    command(cc::NV_INCREMENT, &[NV_COUNTER, NV_COUNTER], true, &[]),
+                ),
+                (
+                    0,
+                    command(cc::SHUTDOWN, &[], false, &su::CLEAR.to_be_bytes()),
+                ),
+                (SEL_POWER_CYCLE, vec![]),
+                (0, startup(su::CLEAR)),
+                (0, nv_read(NV_COUNTER, NV_COUNTER, 8, 0)),
+                (0, cap(cap::HANDLES, 0x0100_0000, 16)),
+            ],
+        ),
     ];
     for (name, steps) in seeds {
         // Every seed must run clean through the target's own checks.
@@ -222,6 +300,12 @@ fn main() {
             false,
             &[tpm2b(b""), alg::SHA1.to_be_bytes().to_vec()].concat(),
         ),
+        nv_define(
+            NV_ORDINARY,
+            nv_attr::OWNERWRITE | nv_attr::OWNERREAD | nv_attr::NO_DA,
+            16,
+        ),
+        nv_write(rh::OWNER, NV_ORDINARY, &[7; 16], 0),
         command(cc::SHUTDOWN, &[], false, &su::STATE.to_be_bytes()),
     ] {
         let r = busy.execute(0, &c).response;

@@ -1,13 +1,13 @@
 //! Crash safety of the engine and the store together.
 //!
 //! This test binary re-executes itself as a child (switched by [`CHILD_ENV`]) that runs a
-//! TPM from a state directory and writes a counter into an NV index (TPM2_NV_Write) again and again,
-//! storing each write with `save_permanent` BEFORE it acknowledges the value on stdout
-//! (the daemon's contract: persist, then release the response). The parent SIGKILLs the
-//! child at varied points (random delays from its start, or a random time after a random
-//! number of acknowledgements), then loads the directory and proves that the state loads
-//! and the counter is the last acknowledged value or the one after it (the write in
-//! flight). The next child goes on from whatever was loaded.
+//! TPM from a state directory and writes a counter into an NV index (`TPM2_NV_Write` of 8
+//! bytes, permanent state) again and again, storing each write with `save_permanent`
+//! BEFORE it acknowledges the value on stdout (the daemon's contract: persist, then
+//! release the response). The parent SIGKILLs the child at varied points (random delays
+//! from its start, or a random time after a random number of acknowledgements), then
+//! loads the directory and proves that the state loads and the counter, read back with `TPM2_NV_Read`, is the last acknowledged value or the
+//! one after it (the write in flight). The next child goes on from whatever was loaded.
 //!
 //! SIGKILL tests the atomicity of every step (a kill can land between any two system
 //! calls); durability against power loss rests on the fsyncs, which a process kill cannot
@@ -26,9 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use tpm2_engine::state::{blob, Permanent};
 use tpm2_engine::{SimPlatform, Tpm};
 use tpm2_types::constants::{alg, cc, nv_attr, rh};
+use tpm2_types::Rc;
 
 const CHILD_ENV: &str = "FERROTPM_CRASH_CHILD";
 /// Writes one child makes before it exits by itself (bounds a child the parent lost).
@@ -61,50 +61,75 @@ fn main() {
     println!("crash: 1 passed, 0 failed");
 }
 
-// ---- the counter: an 8-byte NV index, written with TPM2_NV_Write ----
+// ---- the counter: an 8-byte NV index written with TPM2_NV_Write ----
 
-/// The owner NV index holding the counter.
-const INDEX: u32 = 0x0150_0001;
+/// The NV index holding the counter (owner authorization; no DA, so no TPM_RC_RETRY).
+const NV_COUNTER: u32 = 0x0150_0017;
+const NV_ATTRS: u32 = nv_attr::OWNERWRITE | nv_attr::OWNERREAD | nv_attr::NO_DA;
 
-/// Defines the counter's NV index (owner read/write, 8 bytes) unless it exists.
-fn define_counter(tpm: &mut Tpm) {
-    if read_index(tpm).is_some() {
-        return;
-    }
+/// `TPM2_NV_DefineSpace` of the counter's index; returns whether permanent state changed.
+fn define_counter(tpm: &mut Tpm) -> bool {
     let mut public = Vec::new();
-    public.extend_from_slice(&INDEX.to_be_bytes());
+    public.extend_from_slice(&NV_COUNTER.to_be_bytes());
     public.extend_from_slice(&alg::SHA256.to_be_bytes());
-    public.extend_from_slice(&(nv_attr::OWNERWRITE | nv_attr::OWNERREAD).to_be_bytes());
+    public.extend_from_slice(&NV_ATTRS.to_be_bytes());
     public.extend_from_slice(&0u16.to_be_bytes()); // authPolicy
     public.extend_from_slice(&8u16.to_be_bytes()); // dataSize
-    let mut p = 0u16.to_be_bytes().to_vec(); // auth
+    let mut p = Vec::new();
+    p.extend_from_slice(&0u16.to_be_bytes()); // auth
     p.extend_from_slice(&(public.len() as u16).to_be_bytes());
     p.extend_from_slice(&public);
-    ok(tpm, &command(cc::NV_DEFINE_SPACE, &[rh::OWNER], true, &p));
+    ok(tpm, &command(cc::NV_DEFINE_SPACE, &[rh::OWNER], true, &p)).1
 }
 
-/// `TPM2_NV_Write` of the counter: one permanent write.
+/// `TPM2_NV_Write` of `n` into the counter's index: one permanent write.
 fn write_counter(tpm: &mut Tpm, n: u64) -> bool {
-    let mut p = 8u16.to_be_bytes().to_vec();
+    let mut p = Vec::new();
+    p.extend_from_slice(&8u16.to_be_bytes());
     p.extend_from_slice(&n.to_be_bytes());
     p.extend_from_slice(&0u16.to_be_bytes()); // offset
-    ok(tpm, &command(cc::NV_WRITE, &[rh::OWNER, INDEX], true, &p)).1
+    ok(
+        tpm,
+        &command(cc::NV_WRITE, &[rh::OWNER, NV_COUNTER], true, &p),
+    )
+    .1
 }
 
-/// The index as stored in permanent state: `None` if undefined; its data if defined.
-fn read_index(tpm: &Tpm) -> Option<Option<Vec<u8>>> {
-    let perm: Permanent = blob::decode(blob::BlobKind::Permanent, &tpm.permanent_blob())
-        .expect("the engine reads its own blob");
-    perm.nv
-        .get(&INDEX)
-        .map(|ix| (ix.public.attributes & nv_attr::WRITTEN != 0).then(|| ix.data.clone()))
+/// The counter's index as `TPM2_NV_Read` finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nv {
+    Undefined,
+    /// Defined, never written (`TPM_RC_NV_UNINITIALIZED`).
+    Unwritten,
+    Value(u64),
 }
 
-/// The counter, `None` before the first write.
-fn read_counter(tpm: &Tpm) -> Option<u64> {
-    read_index(tpm)
-        .flatten()
-        .map(|d| u64::from_be_bytes(d[..8].try_into().expect("an 8-byte index")))
+impl Nv {
+    /// The counter: `None` before its first value.
+    fn counter(self) -> Option<u64> {
+        match self {
+            Nv::Value(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+fn read_counter(tpm: &mut Tpm) -> Nv {
+    let mut p = Vec::new();
+    p.extend_from_slice(&8u16.to_be_bytes());
+    p.extend_from_slice(&0u16.to_be_bytes()); // offset
+    let out = tpm.execute(0, &command(cc::NV_READ, &[rh::OWNER, NV_COUNTER], true, &p));
+    let r = &out.response;
+    match Rc(rc(r)) {
+        Rc::SUCCESS => {
+            // parameterSize, then a TPM2B_MAX_NV_BUFFER of 8 bytes.
+            assert_eq!(&r[14..16], &[0, 8], "NV_Read answer {r:02x?}");
+            Nv::Value(u64::from_be_bytes(r[16..24].try_into().unwrap()))
+        }
+        Rc::NV_UNINITIALIZED => Nv::Unwritten,
+        code if code == Rc::HANDLE.handle(2) => Nv::Undefined,
+        code => panic!("NV_Read: {code}"),
+    }
 }
 
 // ---- the child ----
@@ -113,11 +138,18 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let d = StateDir::open(dir, false)?;
     let mut tpm = load_engine(&d, Box::new(SimPlatform::new(std::process::id() as u64)))?;
     startup_clear(&mut tpm);
-    define_counter(&mut tpm);
     if tpm.permanent_dirty() {
         d.save_permanent(&tpm.take_permanent_blob())?;
     }
-    let start = read_counter(&tpm);
+    let nv = read_counter(&mut tpm);
+    if nv == Nv::Undefined {
+        // The first run, or one killed before the definition was stored.
+        if !define_counter(&mut tpm) {
+            return Err("NV_DefineSpace did not change permanent state".into());
+        }
+        d.save_permanent(&tpm.take_permanent_blob())?;
+    }
+    let start = nv.counter();
     let mut out = std::io::stdout().lock();
     writeln!(out, "start {}", fmt(start))?;
     out.flush()?;
@@ -191,11 +223,12 @@ fn load_counter(dir: &Path) -> (Option<u64>, bool) {
     if stored.is_none() {
         return (None, false);
     }
-    // load_engine refuses damage with an error; a valid state restores.
-    let tpm = load_engine(&d, Box::new(SimPlatform::new(1)))
+    // load_engine refuses damage with an error; a valid state restores. Nothing the
+    // parent does to this TPM is stored.
+    let mut tpm = load_engine(&d, Box::new(SimPlatform::new(1)))
         .unwrap_or_else(|e| panic!("state refused after a kill: {e}"));
-    assert!(!tpm.permanent_dirty());
-    (read_counter(&tpm), true)
+    startup_clear(&mut tpm);
+    (read_counter(&mut tpm).counter(), true)
 }
 
 /// One trial: start a child on `dir`, kill it at a random point, check what it left.

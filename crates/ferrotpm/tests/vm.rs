@@ -204,13 +204,24 @@ fn vm_boots_with_ferrotpm_and_the_event_log_replays_to_its_pcrs() {
         .status()
         .expect("tests/vm/run-migrate.sh (needs qemu-system-x86, ovmf, linux-image-amd64, busybox-static, socat)");
     let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
-    assert!(st.success(), "migration run failed; source serial:\n{}\ndestination serial:\n{}", read("serial-a.log"), read("serial-b.log"));
+    assert!(
+        st.success(),
+        "migration run failed; source serial:\n{}\ndestination serial:\n{}",
+        read("serial-a.log"),
+        read("serial-b.log")
+    );
     let a = parse_reports(&read("serial-a.log"));
     let b = parse_reports(&read("serial-b.log"));
     check(&a[0], "before migration");
     assert!(!b.is_empty(), "the guest reported after the migration");
     assert_eq!(b[0].version, "2");
     assert_eq!(b[0].pcrs.len(), a[0].pcrs.len());
-    assert_eq!(b[0].pcrs, a[0].pcrs, "PCRs after the migration equal those before");
-    println!("migration: {} PCRs equal on the destination TPM", b[0].pcrs.len());
+    assert_eq!(
+        b[0].pcrs, a[0].pcrs,
+        "PCRs after the migration equal those before"
+    );
+    println!(
+        "migration: {} PCRs equal on the destination TPM",
+        b[0].pcrs.len()
+    );
 }
