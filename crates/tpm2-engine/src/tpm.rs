@@ -248,6 +248,10 @@ impl Tpm {
         let now = self.rt.platform.now_ms();
         // A platform clock that went back restarts the measurement from its new value.
         let real = now.saturating_sub(self.rt.last_now);
+        if real == 0 {
+            // Most commands arrive within the same millisecond: nothing to advance.
+            return;
+        }
         self.rt.last_now = now;
         let (elapsed, carry) =
             crate::commands::clock::rate_adjusted(real, self.vol.clock_rate, self.rt.clock_carry);

@@ -22,6 +22,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes the next `n` bytes, or `TPM_RC_INSUFFICIENT` if fewer remain.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], Rc> {
         if self.left() < n {
             return Err(Rc::INSUFFICIENT);
@@ -32,6 +33,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over the next `n` bytes; this reader moves past them.
+    #[inline]
     pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, Rc> {
         Ok(Reader::new(self.take(n)?))
     }
@@ -42,32 +44,39 @@ impl<'a> Reader<'a> {
         out
     }
 
+    #[inline]
     pub fn left(&self) -> usize {
         self.buf.len() - self.pos
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.left() == 0
     }
 
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, Rc> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, Rc> {
         let b = self.take(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, Rc> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, Rc> {
         let b = self.take(8)?;
         let mut a = [0u8; 8];
