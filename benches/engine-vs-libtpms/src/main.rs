@@ -146,6 +146,17 @@ fn main() {
         // then with the permanent state serialized after every command that changed it
         // (the bytes the durable commit writes).
         let mut resp = Vec::new();
+        // Every measured command must succeed, also after many repetitions.
+        for _ in 0..10_000 {
+            f.execute_into(0, &op.cmd, &mut resp);
+        }
+        let rf = rc_of(&resp);
+        let rl = rc_of(&l.process(&op.cmd));
+        if rf != 0 || rl != 0 {
+            eprintln!("{}: repeated command failed: ferrotpm rc {rf:#x}, libtpms rc {rl:#x}", op.name);
+            failed = true;
+            continue;
+        }
         let ff = throughput(secs, || {
             f.execute_into(0, &op.cmd, &mut resp);
             std::hint::black_box(&resp);
