@@ -2,6 +2,7 @@
 //! symlink, see `ferrotpm links`) it accepts that program's own command line.
 #![forbid(unsafe_code)]
 
+mod eventlog;
 mod ioctl;
 mod mssim;
 mod socket;
@@ -31,6 +32,8 @@ enum Cmd {
     Ioctl(ioctl::IoctlArgs),
     /// Serve a TPM with the Microsoft/IBM simulator protocol (command port, platform port).
     Mssim(mssim::MssimArgs),
+    /// Show and replay TCG PC Client event logs.
+    Eventlog(eventlog::EventlogArgs),
     /// Exit 0 only if a TPM answers at ADDRESS (swtpm:host=H,port=P | swtpm:path=S |
     /// mssim:host=H,port=P | device:/dev/tpmrm0).
     Probe {
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Cmd::Socket(a) => socket::main(a),
         Cmd::Ioctl(a) => ioctl::main(a),
         Cmd::Mssim(a) => mssim::main(a),
+        Cmd::Eventlog(a) => eventlog::main(a),
         Cmd::Probe { address, timeout } => {
             match ferrotpm_server::probe::probe(&address, std::time::Duration::from_secs(timeout)) {
                 Ok(()) => ExitCode::SUCCESS,
