@@ -359,3 +359,24 @@ pub fn main(a: SocketArgs) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_fd_is_taken_by_one_option_only() {
+        assert!(check_distinct_fds(&[Some(5), None, Some(7)]).is_ok());
+        let e = check_distinct_fds(&[Some(5), Some(7), Some(5)]).unwrap_err();
+        assert_eq!(e, "fd 5 is named by two options");
+        let k = options::parse_key("key", "pwdfd=9,mode=aes-256-cbc").unwrap();
+        assert_eq!(key_fd(&k), Some(9));
+        assert_eq!(endpoint_fd(&Endpoint::ConnectedFd(3)), Some(3));
+    }
+
+    #[test]
+    fn key_options_are_advertised() {
+        let f = features().to_string();
+        assert!(f.contains("\"cmdarg-key-fd\"") && f.contains("\"cmdarg-pwd-fd\""));
+    }
+}
