@@ -204,4 +204,23 @@ mod tests {
         assert!(f.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn keys_from_fds_are_read_to_the_end_and_closed() {
+        use crate::statekey::KeyKind;
+        use std::io::Write;
+        use std::os::fd::IntoRawFd;
+        let (r, mut w) = std::io::pipe().unwrap();
+        // Written in two pieces: the key is read to the end, not to the first short read.
+        w.write_all(b"0x00112233445566778899").unwrap();
+        w.write_all(b"aabbccddeeff\n").unwrap();
+        drop(w);
+        // The descriptor's ownership passes to the loader, which closes it.
+        let fd = r.into_raw_fd();
+        let k = opt(KeySource::Fd(fd), KeyFormat::Hex, 16, true);
+        assert_eq!(load("key", &k).unwrap().kind(), KeyKind::Aes128);
+        // (Reading it again is not tried: the number may already belong to another test.)
+        // Standard streams are never taken.
+        assert!(load("key", &opt(KeySource::PwdFd(1), KeyFormat::Hex, 16, false)).is_err());
+    }
 }
