@@ -35,6 +35,10 @@ pub mod res {
     pub const FAIL: u32 = 0x09;
     pub const BAD_ORDINAL: u32 = 0x0A;
     pub const KEYNOTFOUND: u32 = 0x0D;
+    /// `SET_STATEBLOB`: the blob does not authenticate with the key (wrong key, damage).
+    pub const DECRYPT_ERROR: u32 = 0x21;
+    /// `SET_STATEBLOB`: the blob was encrypted with another kind of key.
+    pub const BAD_KEY_PROPERTY: u32 = 0x28;
     pub const SIZE: u32 = 0x17;
     pub const IOERROR: u32 = 0x1F;
     pub const BAD_LOCALITY: u32 = 0x3D;
@@ -47,6 +51,9 @@ pub const INIT_DELETE_VOLATILE: u32 = 1;
 pub const STATE_FLAG_DECRYPTED: u32 = 1;
 /// State blob flag: the blob is encrypted.
 pub const STATE_FLAG_ENCRYPTED: u32 = 2;
+/// `GET_CONFIG` flags: a state-file key (`--key`), a migration key (`--migration-key`).
+pub const CONFIG_FILE_KEY: u32 = 1;
+pub const CONFIG_MIGRATION_KEY: u32 = 2;
 /// Blob types.
 pub const BLOB_PERMANENT: u32 = 1;
 pub const BLOB_VOLATILE: u32 = 2;

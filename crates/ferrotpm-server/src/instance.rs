@@ -4,6 +4,8 @@
 
 use crate::ctrl::{self, res, Request};
 use crate::persist::{PersistError, Persistence, Stored};
+use crate::statekey::{self, Role, SealError, StateKey};
+use tpm2_engine::state::blob::{self, BlobKind};
 use tpm2_engine::{Platform, Tpm, MAX_COMMAND_SIZE, MIN_COMMAND_SIZE};
 use tracing::{error, info, warn};
 
@@ -30,10 +32,15 @@ pub enum InitError {
     Save(PersistError),
 }
 
+#[derive(Debug, Default)]
 pub struct Options {
     pub reject_locality_4: bool,
-    /// Flags reported by `GET_CONFIG` (bit 0 file key, bit 1 migration key).
-    pub config_flags: u32,
+    /// `--key`: encrypts state blobs taken without the DECRYPTED flag, and opens blobs
+    /// encrypted with it. (The state files' own encryption is the store's:
+    /// [`crate::persist::SealedStore`].)
+    pub file_key: Option<StateKey>,
+    /// `--migration-key`: encrypts every state blob taken, and opens blobs encrypted with it.
+    pub migration_key: Option<StateKey>,
 }
 
 pub struct Instance {
@@ -290,18 +297,29 @@ impl Instance {
                 }
             }
             GetStateBlob {
-                blob_type, offset, ..
-            } => self.get_state_blob(blob_type, offset),
+                flags,
+                blob_type,
+                offset,
+            } => self.get_state_blob(flags, blob_type, offset),
             SetStateBlob {
-                blob_type, data, ..
-            } => self.set_state_blob(blob_type, data),
+                flags,
+                blob_type,
+                data,
+            } => self.set_state_blob(flags, blob_type, data),
             Stop => {
                 self.tpm = None;
                 ok()
             }
             GetConfig => {
+                let mut flags = 0;
+                if self.opts.file_key.is_some() {
+                    flags |= ctrl::CONFIG_FILE_KEY;
+                }
+                if self.opts.migration_key.is_some() {
+                    flags |= ctrl::CONFIG_MIGRATION_KEY;
+                }
                 let mut v = ok();
-                v.extend_from_slice(&self.opts.config_flags.to_be_bytes());
+                v.extend_from_slice(&flags.to_be_bytes());
                 v
             }
             SetDataFd => return (ok(), After::TakeDataFd),
@@ -341,7 +359,11 @@ impl Instance {
         }
     }
 
-    fn get_state_blob(&mut self, blob_type: u32, offset: u32) -> Vec<u8> {
+    /// `GET_STATEBLOB`. As swtpm (§2.4 of the interface reference): with a file key and
+    /// without the DECRYPTED request flag the blob is encrypted with the file key and the
+    /// ENCRYPTED state flag is set; with a migration key it is then (also) encrypted with
+    /// the migration key, which the state flag does not report.
+    fn get_state_blob(&mut self, req_flags: u32, blob_type: u32, offset: u32) -> Vec<u8> {
         // What leaves as a blob is what is stored.
         if let Err(e) = self.persist() {
             error!("{e}");
@@ -350,9 +372,9 @@ impl Instance {
         let Some(tpm) = self.tpm.as_ref() else {
             return ctrl::result(res::BAD_ORDINAL);
         };
-        let blob = match blob_type {
-            ctrl::BLOB_PERMANENT => tpm.permanent_blob(),
-            ctrl::BLOB_VOLATILE => tpm.volatile_blob(),
+        let (mut blob, kind) = match blob_type {
+            ctrl::BLOB_PERMANENT => (tpm.permanent_blob(), BlobKind::Permanent),
+            ctrl::BLOB_VOLATILE => (tpm.volatile_blob(), BlobKind::Volatile),
             // TPM 2 keeps Shutdown(STATE) data in the permanent blob: there is no savestate
             // blob, and swtpm answers an unknown type the same way (QEMU reads "empty").
             _ => {
@@ -361,44 +383,108 @@ impl Instance {
                 return v;
             }
         };
+        let mut state_flags = 0;
+        let sealed = (|| {
+            if req_flags & ctrl::STATE_FLAG_DECRYPTED == 0 {
+                if let Some(k) = self.opts.file_key.as_mut() {
+                    blob = k.seal(Role::File, kind, &blob)?;
+                    state_flags |= ctrl::STATE_FLAG_ENCRYPTED;
+                }
+            }
+            if let Some(k) = self.opts.migration_key.as_mut() {
+                blob = k.seal(Role::Migration, kind, &blob)?;
+            }
+            Ok::<(), SealError>(())
+        })();
+        if let Err(e) = sealed {
+            error!("GET_STATEBLOB: {e}");
+            return ctrl::result(res::FAIL);
+        }
         let offset = offset as usize;
         if offset > blob.len() {
             return ctrl::result(res::BAD_PARAMETER);
         }
         let part = &blob[offset..];
         let mut v = ctrl::result(res::SUCCESS);
-        v.extend_from_slice(&0u32.to_be_bytes()); // state flags: not encrypted
+        v.extend_from_slice(&state_flags.to_be_bytes());
         v.extend_from_slice(&(part.len() as u32).to_be_bytes());
         v.extend_from_slice(&(part.len() as u32).to_be_bytes());
         v.extend_from_slice(part);
         v
     }
 
-    fn set_state_blob(&mut self, blob_type: u32, data: Vec<u8>) -> Vec<u8> {
+    /// `SET_STATEBLOB`: stages a blob for the next `INIT`. As swtpm: a blob encrypted with
+    /// a migration key needs ours; one encrypted with a file key (or sent with the
+    /// ENCRYPTED flag) needs our file key; without the key the answer is
+    /// `TPM_KEYNOTFOUND`, with a key that does not open it `TPM_DECRYPT_ERROR` (another
+    /// kind of key: `TPM_BAD_KEY_PROPERTY`). What is staged is always the plain engine blob.
+    fn set_state_blob(&mut self, req_flags: u32, blob_type: u32, data: Vec<u8>) -> Vec<u8> {
         if self.tpm.is_some() {
             return ctrl::result(res::BAD_ORDINAL);
         }
-        // Checked now (envelope and checksum) so a bad blob is refused at once.
-        let check = match blob_type {
-            ctrl::BLOB_PERMANENT => {
-                tpm2_engine::state::blob::open(tpm2_engine::state::blob::BlobKind::Permanent, &data)
-                    .map(|_| ())
-            }
-            ctrl::BLOB_VOLATILE => {
-                tpm2_engine::state::blob::open(tpm2_engine::state::blob::BlobKind::Volatile, &data)
-                    .map(|_| ())
-            }
+        let kind = match blob_type {
+            ctrl::BLOB_PERMANENT => BlobKind::Permanent,
+            ctrl::BLOB_VOLATILE => BlobKind::Volatile,
             _ => return ctrl::result(res::BAD_PARAMETER),
         };
-        if let Err(e) = check {
+        let plain = match self.decrypt_blob(req_flags, kind, data) {
+            Ok(p) => p,
+            Err(code) => return ctrl::result(code),
+        };
+        // Checked now (envelope and checksum) so a bad blob is refused at once.
+        if let Err(e) = blob::open(kind, &plain) {
             warn!("SET_STATEBLOB type {blob_type} refused: {e}");
             return ctrl::result(res::BAD_PARAMETER);
         }
-        match blob_type {
-            ctrl::BLOB_PERMANENT => self.staged_permanent = Some(data),
-            _ => self.staged_volatile = Some(data),
+        match kind {
+            BlobKind::Permanent => self.staged_permanent = Some(plain),
+            BlobKind::Volatile => self.staged_volatile = Some(plain),
         }
         ctrl::result(res::SUCCESS)
+    }
+
+    /// Removes the migration-key and file-key layers of a state blob; `Err` is the result.
+    fn decrypt_blob(
+        &mut self,
+        req_flags: u32,
+        kind: BlobKind,
+        data: Vec<u8>,
+    ) -> Result<Vec<u8>, u32> {
+        let layer = |data: &[u8]| match statekey::header(data) {
+            Ok(h) => Ok(h.map(|h| h.role)),
+            Err(e) => {
+                warn!("SET_STATEBLOB: {e}");
+                Err(res::BAD_PARAMETER)
+            }
+        };
+        let open = |key: &mut Option<StateKey>, role: Role, data: &[u8]| {
+            let Some(k) = key.as_mut() else {
+                warn!("SET_STATEBLOB: the blob is encrypted and the needed key was not given");
+                return Err(res::KEYNOTFOUND);
+            };
+            k.open(role, kind, data).map_err(|e| {
+                warn!("SET_STATEBLOB: {e}");
+                match e {
+                    SealError::Authentication => res::DECRYPT_ERROR,
+                    SealError::KeyKindMismatch { .. } => res::BAD_KEY_PROPERTY,
+                    _ => res::BAD_PARAMETER,
+                }
+            })
+        };
+        let mut data = data;
+        if layer(&data)? == Some(Role::Migration) {
+            data = open(&mut self.opts.migration_key, Role::Migration, &data)?;
+        }
+        let file_layer = layer(&data)? == Some(Role::File);
+        if file_layer || req_flags & ctrl::STATE_FLAG_ENCRYPTED != 0 {
+            if !file_layer && self.opts.file_key.is_some() {
+                // Announced as encrypted, yet no file-key envelope: not what was sent.
+                warn!("SET_STATEBLOB: the ENCRYPTED flag is set but the blob is not encrypted");
+                return Err(res::DECRYPT_ERROR);
+            }
+            data = open(&mut self.opts.file_key, Role::File, &data)?;
+        }
+        Ok(data)
     }
 }
 

@@ -5,11 +5,13 @@
 pub mod ctrl;
 pub mod ctrl_client;
 pub mod instance;
+pub mod keyfile;
 pub mod mssim;
 pub mod notify;
 pub mod options;
 pub mod persist;
 pub mod probe;
+pub mod statekey;
 pub mod swtpm;
 
 pub use instance::{Instance, Options};

@@ -55,10 +55,11 @@ impl KvList {
         }
     }
 
+    /// A boolean: bare key, `true`/`1` or `false`/`0` (swtpm's spellings).
     pub fn flag(&self, k: &str) -> Result<bool, OptionError> {
         match self.get(k) {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
+            None | Some("false") | Some("0") => Ok(false),
+            Some("true") | Some("1") => Ok(true),
             Some(v) => Err(self.bad(k, v)),
         }
     }
@@ -357,9 +358,149 @@ pub fn parse_locality(s: &str) -> Result<LocalityOpt, OptionError> {
     })
 }
 
+/// Where `--key` / `--migration-key` material comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `file=`: a raw key.
+    File(PathBuf),
+    /// `fd=`: a raw key read from an inherited descriptor.
+    Fd(i32),
+    /// `pwdfile=`: a password.
+    PwdFile(PathBuf),
+    /// `pwdfd=`: a password read from an inherited descriptor.
+    PwdFd(i32),
+}
+
+/// `format=` of a raw key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// 32 or 64 hex digits with an optional `0x` (the default).
+    Hex,
+    /// The key's bytes.
+    Binary,
+}
+
+/// `--key` / `--migration-key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOpt {
+    pub source: KeySource,
+    pub format: KeyFormat,
+    /// The key length `mode=` asks for: 16 (`aes-cbc`, `aes-128-cbc`, the default) or 32
+    /// (`aes-256-cbc`). ferrotpm always encrypts with AES-GCM; the mode only sets the size
+    /// a raw key must have (a password always gives a 256-bit key).
+    pub mode_key_len: usize,
+    /// `remove`: delete the key or password file once read.
+    pub remove: bool,
+    pub kdf: crate::statekey::Kdf,
+}
+
+/// Parses `--key` (`opt` = "key") or `--migration-key` (`opt` = "migration-key") as swtpm
+/// does: the first of `file=`, `fd=`, `pwdfile=`, `pwdfd=` present is used; `format=` and
+/// `mode=` are checked whatever the source, `kdf=` only for a password.
+pub fn parse_key(opt: &'static str, s: &str) -> Result<KeyOpt, OptionError> {
+    use crate::statekey::Kdf;
+    let kv = KvList::parse(
+        opt,
+        s,
+        &[
+            "file", "fd", "pwdfile", "pwdfd", "format", "mode", "remove", "kdf",
+        ],
+    )?;
+    let source = if let Some(f) = kv.get("file") {
+        KeySource::File(f.into())
+    } else if let Some(fd) = kv.num::<i32>("fd")? {
+        KeySource::Fd(fd)
+    } else if let Some(f) = kv.get("pwdfile") {
+        KeySource::PwdFile(f.into())
+    } else if let Some(fd) = kv.num::<i32>("pwdfd")? {
+        KeySource::PwdFd(fd)
+    } else {
+        return Err(OptionError::Invalid {
+            opt,
+            msg: "one of file=, fd=, pwdfile= or pwdfd= is required".into(),
+        });
+    };
+    let format = match kv.get("format").unwrap_or("hex") {
+        "hex" => KeyFormat::Hex,
+        "binary" => KeyFormat::Binary,
+        v => return Err(kv.bad("format", v)),
+    };
+    let mode_key_len = match kv.get("mode").unwrap_or("aes-128-cbc") {
+        "aes-cbc" | "aes-128-cbc" => 16,
+        "aes-256-cbc" => 32,
+        v => return Err(kv.bad("mode", v)),
+    };
+    let kdf = match source {
+        KeySource::PwdFile(_) | KeySource::PwdFd(_) => match kv.get("kdf").unwrap_or("pbkdf2") {
+            "pbkdf2" => Kdf::Pbkdf2,
+            "sha512" => Kdf::Sha512,
+            v => return Err(kv.bad("kdf", v)),
+        },
+        // swtpm ignores kdf= for a raw key.
+        _ => Kdf::Pbkdf2,
+    };
+    Ok(KeyOpt {
+        source,
+        format,
+        mode_key_len,
+        remove: kv.flag("remove")?,
+        kdf,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_options_as_swtpm_reads_them() {
+        use crate::statekey::Kdf;
+        // libvirt's line.
+        let k = parse_key("key", "pwdfd=9,mode=aes-256-cbc").unwrap();
+        assert_eq!(k.source, KeySource::PwdFd(9));
+        assert_eq!((k.mode_key_len, k.kdf, k.remove), (32, Kdf::Pbkdf2, false));
+        let k = parse_key("key", "file=/k,format=binary,remove").unwrap();
+        assert_eq!(k.source, KeySource::File("/k".into()));
+        assert_eq!(
+            (k.format, k.mode_key_len, k.remove),
+            (KeyFormat::Binary, 16, true)
+        );
+        let k = parse_key("migration-key", "fd=5,mode=aes-cbc,remove=1").unwrap();
+        assert_eq!(
+            (k.source, k.format, k.remove),
+            (KeySource::Fd(5), KeyFormat::Hex, true)
+        );
+        assert_eq!(
+            parse_key("key", "file=/k,mode=aes-128-cbc")
+                .unwrap()
+                .mode_key_len,
+            16
+        );
+        assert_eq!(
+            parse_key("key", "pwdfile=/p,kdf=sha512").unwrap().kdf,
+            Kdf::Sha512
+        );
+        assert!(!parse_key("key", "file=/k,remove=false").unwrap().remove);
+        assert!(!parse_key("key", "file=/k,remove=0").unwrap().remove);
+        // The first source present wins (file, fd, pwdfile, pwdfd).
+        assert_eq!(
+            parse_key("key", "pwdfd=4,pwdfile=/p,fd=3").unwrap().source,
+            KeySource::Fd(3)
+        );
+        // kdf= is only read for a password; format= and mode= always.
+        assert!(parse_key("key", "file=/k,kdf=foo").is_ok());
+        assert!(parse_key("key", "pwdfile=/p,kdf=foo").is_err());
+        assert!(parse_key("key", "pwdfile=/p,format=foo").is_err());
+        assert!(parse_key("key", "file=/k,mode=aes-256-gcm").is_err());
+        assert!(parse_key("key", "mode=aes-cbc").is_err());
+        assert!(parse_key("key", "file=/k,bogus=1").is_err());
+        assert!(parse_key("key", "fd=x").is_err());
+        assert!(parse_key("key", "file=/k,remove=maybe").is_err());
+        assert_eq!(
+            parse_key("migration-key", "").unwrap_err().to_string(),
+            "--migration-key: one of file=, fd=, pwdfile= or pwdfd= is required"
+        );
+    }
 
     #[test]
     fn libvirt_and_qemu_lines() {

@@ -82,7 +82,7 @@ struct Daemon {
 
 /// Takes ownership of an inherited descriptor named on the command line.
 #[allow(unsafe_code)]
-fn inherit_fd(fd: i32) -> io::Result<OwnedFd> {
+pub(crate) fn inherit_fd(fd: i32) -> io::Result<OwnedFd> {
     use std::os::fd::{BorrowedFd, FromRawFd};
     if fd <= 2 {
         return Err(io::Error::new(

@@ -11,7 +11,7 @@ fn instance() -> Instance {
         Box::new(|| Box::new(SimPlatform::new(3))),
         Options {
             reject_locality_4: false,
-            config_flags: 0,
+            ..Default::default()
         },
     )
 }

@@ -2,6 +2,7 @@
 
 use crate::socket::{default_state_dir, DirState};
 use clap::Args;
+use ferrotpm_server::persist::SealedStore;
 use ferrotpm_server::{Instance, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,11 +36,12 @@ fn run(a: MssimArgs) -> Result<(), String> {
         }
     }
     let inst = Instance::new(
-        Box::new(DirState(state)),
+        // No key: an encrypted state directory is refused as such, not as damaged.
+        Box::new(SealedStore::new(Box::new(DirState(state)), None)),
         Box::new(|| Box::new(tpm2_engine::OsPlatform::new())),
         Options {
             reject_locality_4: false,
-            config_flags: 0,
+            ..Default::default()
         },
     );
     ferrotpm_server::mssim::run(inst, &a.bind, a.port).map_err(|e| e.to_string())

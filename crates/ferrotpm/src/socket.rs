@@ -2,7 +2,7 @@
 
 use clap::Args;
 use ferrotpm_server::options::{self, Endpoint, Flags, LocalityOpt, ServerOpt};
-use ferrotpm_server::persist::{PersistError, Persistence, Stored};
+use ferrotpm_server::persist::{PersistError, Persistence, SealedStore, Stored};
 use ferrotpm_server::swtpm::{self, SocketConfig};
 use ferrotpm_server::{Instance, Options};
 use std::path::{Path, PathBuf};
@@ -41,10 +41,11 @@ pub struct SocketArgs {
     /// Log: file=PATH | fd=N [,level=N][,truncate].
     #[arg(long, value_name = "OPTIONS")]
     log: Option<String>,
-    /// State encryption key (not supported yet: refused).
+    /// State file encryption: file=PATH | fd=N [,format=hex|binary] | pwdfile=PATH | pwdfd=N
+    /// [,kdf=pbkdf2|sha512], [,mode=aes-cbc|aes-256-cbc][,remove]. Always AES-GCM.
     #[arg(long, value_name = "OPTIONS")]
     key: Option<String>,
-    /// Migration blob encryption key (not supported yet: refused).
+    /// State blob (migration) encryption: the same parameters as --key.
     #[arg(long = "migration-key", value_name = "OPTIONS")]
     migration_key: Option<String>,
     /// reject-locality-4, allow-set-locality.
@@ -121,6 +122,8 @@ fn features() -> serde_json::Value {
             "tpm-2.0",
             "tpm-send-command-header",
             "flags-opt-startup",
+            "cmdarg-key-fd",
+            "cmdarg-pwd-fd",
             "cmdarg-print-states",
             "nvram-backend-dir",
         ],
@@ -178,9 +181,6 @@ fn run(a: SocketArgs) -> Result<(), String> {
     };
     if a.print_states {
         return print_states(&state.dir);
-    }
-    if a.key.is_some() || a.migration_key.is_some() {
-        return Err("--key / --migration-key: state encryption is not supported yet".into());
     }
     if let Some(s) = &a.seccomp {
         if s != "action=none" {
@@ -264,14 +264,52 @@ fn run(a: SocketArgs) -> Result<(), String> {
         .transpose()
         .map_err(|e| e.to_string())?;
 
+    let key_opt = a
+        .key
+        .as_deref()
+        .map(|s| options::parse_key("key", s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let migration_opt = a
+        .migration_key
+        .as_deref()
+        .map(|s| options::parse_key("migration-key", s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    check_distinct_fds(&[
+        server.as_ref().map(|s| &s.endpoint).and_then(endpoint_fd),
+        ctrl.as_ref().and_then(endpoint_fd),
+        match &pid {
+            Some(options::PidOpt::Fd(fd)) => Some(*fd),
+            _ => None,
+        },
+        key_opt.as_ref().and_then(key_fd),
+        migration_opt.as_ref().and_then(key_fd),
+    ])?;
+    let file_key = key_opt
+        .as_ref()
+        .map(|k| ferrotpm_server::keyfile::load("key", k))
+        .transpose()?;
+    let migration_key = migration_opt
+        .as_ref()
+        .map(|k| ferrotpm_server::keyfile::load("migration-key", k))
+        .transpose()?;
+
     std::fs::create_dir_all(&state.dir).map_err(|e| format!("{}: {e}", state.dir.display()))?;
     let dir = ferrotpm_store::StateDir::open(&state.dir, true).map_err(|e| e.to_string())?;
+    let mut store = SealedStore::new(Box::new(DirState(dir)), file_key.clone());
+    // A state the key does not open (or an encrypted one without a key) is refused now,
+    // naming the file, whether or not the TPM is initialised at start.
+    store
+        .load()
+        .map_err(|e| format!("cannot read TPM state: {e}"))?;
     let inst = Instance::new(
-        Box::new(DirState(dir)),
+        Box::new(store),
         Box::new(|| Box::new(tpm2_engine::OsPlatform::new())),
         Options {
             reject_locality_4: locality.reject_locality_4,
-            config_flags: 0,
+            file_key,
+            migration_key,
         },
     );
     let cfg = SocketConfig {
@@ -285,6 +323,32 @@ fn run(a: SocketArgs) -> Result<(), String> {
     swtpm::run(inst, cfg).map_err(|e| e.to_string())
 }
 
+fn endpoint_fd(e: &Endpoint) -> Option<i32> {
+    match e {
+        Endpoint::ListenFd(fd) | Endpoint::ConnectedFd(fd) => Some(*fd),
+        _ => None,
+    }
+}
+
+fn key_fd(k: &options::KeyOpt) -> Option<i32> {
+    match k.source {
+        options::KeySource::Fd(fd) | options::KeySource::PwdFd(fd) => Some(fd),
+        _ => None,
+    }
+}
+
+/// Each inherited descriptor is taken over (and closed) by exactly one option.
+fn check_distinct_fds(fds: &[Option<i32>]) -> Result<(), String> {
+    let mut seen = Vec::new();
+    for fd in fds.iter().flatten() {
+        if seen.contains(fd) {
+            return Err(format!("fd {fd} is named by two options"));
+        }
+        seen.push(*fd);
+    }
+    Ok(())
+}
+
 pub fn main(a: SocketArgs) -> ExitCode {
     match run(a) {
         Ok(()) => ExitCode::SUCCESS,
@@ -293,5 +357,26 @@ pub fn main(a: SocketArgs) -> ExitCode {
             eprintln!("ferrotpm: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_fd_is_taken_by_one_option_only() {
+        assert!(check_distinct_fds(&[Some(5), None, Some(7)]).is_ok());
+        let e = check_distinct_fds(&[Some(5), Some(7), Some(5)]).unwrap_err();
+        assert_eq!(e, "fd 5 is named by two options");
+        let k = options::parse_key("key", "pwdfd=9,mode=aes-256-cbc").unwrap();
+        assert_eq!(key_fd(&k), Some(9));
+        assert_eq!(endpoint_fd(&Endpoint::ConnectedFd(3)), Some(3));
+    }
+
+    #[test]
+    fn key_options_are_advertised() {
+        let f = features().to_string();
+        assert!(f.contains("\"cmdarg-key-fd\"") && f.contains("\"cmdarg-pwd-fd\""));
     }
 }
