@@ -3,8 +3,17 @@
 
 use std::os::unix::net::UnixDatagram;
 
-/// Sends `READY=1` if `NOTIFY_SOCKET` is set; returns whether a message was sent.
+/// Tells whoever waits that the TPM serves: `READY` on stdout to the `ferrotpm --daemon`
+/// parent (when it started us), and `READY=1` to `$NOTIFY_SOCKET` if set; returns whether
+/// an sd_notify message was sent.
 pub fn ready() -> std::io::Result<bool> {
+    if std::env::var_os("FERROTPM_DAEMON_CHILD").is_some() {
+        use std::io::Write;
+        let mut o = std::io::stdout().lock();
+        // The parent exits once it reads this; later writes to stdout would fail, and
+        // nothing else is written there.
+        let _ = o.write_all(b"READY\n").and_then(|_| o.flush());
+    }
     let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
         return Ok(false);
     };

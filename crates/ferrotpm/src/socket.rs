@@ -60,6 +60,66 @@ pub struct SocketArgs {
     /// Print the stored state blobs as JSON and exit.
     #[arg(long = "print-states")]
     print_states: bool,
+    /// Run in the background: the command returns (exit 0) once the daemon serves.
+    #[arg(short = 'd', long)]
+    daemon: bool,
+}
+
+/// Set in the environment of the background process `--daemon` starts.
+const DAEMON_CHILD: &str = "FERROTPM_DAEMON_CHILD";
+
+/// `--daemon`: starts this same command line (without `-d`) as a new session in the
+/// background and returns once it reports that it serves (see
+/// `ferrotpm_server::notify::ready`), or with its error if it fails to start.
+fn daemonize() -> Result<(), String> {
+    use std::io::Read;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let args: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip(1)
+        .filter(|a| a != "-d" && a != "--daemon")
+        .collect();
+    // Invoked through a persona symlink (swtpm), keep that name as argv[0].
+    let argv0 = std::env::args_os()
+        .next()
+        .unwrap_or_else(|| exe.clone().into());
+    let mut cmd = std::process::Command::new(&exe);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(argv0);
+    }
+    let mut child = cmd
+        .args(&args)
+        .env(DAEMON_CHILD, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the daemon: {e}"))?;
+    let mut out = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        // The child writes "READY" when it serves and nothing else to stdout; EOF without
+        // it means it exited.
+        let mut buf = [0u8; 64];
+        while let Ok(n) = o.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if out.contains("READY") {
+                return Ok(());
+            }
+        }
+    }
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Err(format!(
+        "the daemon did not start ({status}): {}",
+        err.trim()
+    ))
 }
 
 /// The default state directory: `${XDG_STATE_HOME:-$HOME/.local/state}/ferrotpm/default`.
@@ -146,6 +206,11 @@ pub fn init_logging(log: Option<&options::LogOpt>) -> Result<(), String> {
                 .map_err(|e| format!("--log: {}: {e}", path.display()))?;
             builder.with_writer(std::sync::Mutex::new(f)).init();
         }
+        // A background daemon has no terminal: without --log its messages go nowhere
+        // (its stderr is a pipe to the parent that is gone once the daemon serves).
+        None if std::env::var_os(DAEMON_CHILD).is_some() => {
+            builder.with_writer(std::io::sink).init()
+        }
         None => builder.with_writer(std::io::stderr).init(),
     }
     Ok(())
@@ -169,6 +234,13 @@ fn run(a: SocketArgs) -> Result<(), String> {
     if a.print_capabilities {
         println!("{}", features());
         return Ok(());
+    }
+    if a.daemon && std::env::var_os(DAEMON_CHILD).is_none() {
+        return daemonize();
+    }
+    if std::env::var_os(DAEMON_CHILD).is_some() {
+        // The background daemon: its own session, no controlling terminal.
+        let _ = rustix::process::setsid();
     }
     let state = match &a.tpmstate {
         Some(s) => options::parse_tpmstate(s).map_err(|e| e.to_string())?,

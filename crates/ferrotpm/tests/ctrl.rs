@@ -325,3 +325,64 @@ fn a_damaged_state_stops_the_daemon_naming_the_file() {
     // Never replaced.
     assert_eq!(std::fs::read(&file).unwrap(), b);
 }
+
+#[test]
+fn daemon_mode_returns_once_serving() {
+    let dir = TempDir::new("daemon");
+    let port = free_port_pair();
+    let pid = dir.path().join("pid");
+    let st = Command::new(ferrotpm())
+        .args([
+            "socket",
+            "--tpm2",
+            "-d",
+            "--flags",
+            "not-need-init,startup-clear",
+        ])
+        .args([
+            "--server",
+            &format!("type=tcp,port={port}"),
+            "--ctrl",
+            &format!("type=tcp,port={}", port + 1),
+        ])
+        .arg("--tpmstate")
+        .arg(format!("dir={}", dir.path().join("state").display()))
+        .arg("--pid")
+        .arg(format!("file={}", pid.display()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // It serves as soon as the command returned.
+    let addr = format!("swtpm:host=127.0.0.1,port={port}");
+    assert!(Command::new(ferrotpm())
+        .args(["probe", &addr])
+        .status()
+        .unwrap()
+        .success());
+    let daemon_pid = std::fs::read_to_string(&pid).unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{daemon_pid}")).exists());
+    tool_ok(
+        "swtpm_ioctl",
+        &["--tcp", &format!("127.0.0.1:{}", port + 1), "-s"],
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || !pid.exists()),
+        "the pid file is removed on exit"
+    );
+    // A daemon that cannot start reports why, and the command fails.
+    let o = Command::new(ferrotpm())
+        .args([
+            "socket",
+            "--tpm2",
+            "-d",
+            "--flags",
+            "startup-clear",
+            "--server",
+        ])
+        .arg(format!("type=tcp,port={}", free_port_pair()))
+        .args(["--tpmstate", "dir=/proc/ferrotpm-cannot-be-here"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did not start"));
+}
