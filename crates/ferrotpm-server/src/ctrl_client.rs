@@ -1,5 +1,6 @@
 //! A client for swtpm's control channel (what `swtpm_ioctl` and libvirt speak).
 
+use crate::conn::Conn;
 use crate::ctrl::code;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -7,36 +8,9 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-pub enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Read for Stream {
-    fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(b),
-            Stream::Unix(s) => s.read(b),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(b),
-            Stream::Unix(s) => s.write(b),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A control-channel connection.
 pub struct CtrlClient {
-    s: Stream,
+    s: Conn,
 }
 
 /// A failed control command: the result code the server returned.
@@ -52,13 +26,13 @@ impl CtrlClient {
     pub fn tcp(addr: &str) -> io::Result<CtrlClient> {
         let s = TcpStream::connect(addr)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(CtrlClient { s: Stream::Tcp(s) })
+        Ok(CtrlClient { s: Conn::Tcp(s) })
     }
 
     pub fn unix(path: &Path) -> io::Result<CtrlClient> {
         let s = UnixStream::connect(path)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(CtrlClient { s: Stream::Unix(s) })
+        Ok(CtrlClient { s: Conn::Unix(s) })
     }
 
     fn read_u32(&mut self) -> io::Result<u32> {

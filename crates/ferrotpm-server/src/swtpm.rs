@@ -2,14 +2,15 @@
 //! `SET_DATAFD`), control channel (TCP, Unix, inherited listening or connected fd), pid
 //! file, signals, `--terminate`.
 
+use crate::conn::{is_unix, Conn};
 use crate::ctrl::{self, res, Framed, Request};
 use crate::instance::{After, InitError, Instance};
 use crate::options::{Endpoint, Flags, LocalityOpt, PidOpt, ServerOpt};
-use std::io::{self, IoSliceMut, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsFd, OwnedFd};
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -151,81 +152,6 @@ impl Listener {
             }),
             Listener::Unix(l) => l.accept().map(|(s, _)| Conn::Unix(s)),
         }
-    }
-}
-
-fn is_unix(fd: &OwnedFd) -> bool {
-    matches!(
-        rustix::net::getsockname(fd).map(|a| a.address_family()),
-        Ok(rustix::net::AddressFamily::UNIX)
-    )
-}
-
-enum Conn {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Conn {
-    fn from_fd(fd: OwnedFd) -> Conn {
-        if is_unix(&fd) {
-            Conn::Unix(UnixStream::from(fd))
-        } else {
-            Conn::Tcp(TcpStream::from(fd))
-        }
-    }
-
-    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        match self {
-            Conn::Tcp(s) => s.set_read_timeout(t),
-            Conn::Unix(s) => s.set_read_timeout(t),
-        }
-    }
-
-    /// Reads what is available; a Unix socket also yields descriptors passed with
-    /// `SCM_RIGHTS`.
-    fn read_with_fds(&mut self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.read(buf),
-            Conn::Unix(s) => {
-                use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
-                let mut space =
-                    [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(4))];
-                let mut anc = RecvAncillaryBuffer::new(&mut space);
-                let mut iov = [IoSliceMut::new(buf)];
-                let r =
-                    rustix::net::recvmsg(s.as_fd(), &mut iov, &mut anc, RecvFlags::CMSG_CLOEXEC)
-                        .map_err(io::Error::from)?;
-                for msg in anc.drain() {
-                    if let RecvAncillaryMessage::ScmRights(rights) = msg {
-                        fds.extend(rights);
-                    }
-                }
-                Ok(r.bytes)
-            }
-        }
-    }
-}
-
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.read(buf),
-            Conn::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Conn {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.write(buf),
-            Conn::Unix(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
