@@ -11,5 +11,6 @@ pub mod nv;
 pub mod nv_limits;
 pub mod pcr;
 pub mod random;
+pub mod session;
 pub mod startup;
 pub mod testing;

@@ -231,11 +231,23 @@ pub static COMMANDS: &[CommandDef] = &[
         [none(NvIndex)],
         nv::read_write::read_public
     ),
+    command!(
+        cc::START_AUTH_SESSION,
+        RH,
+        [none(Object { null: true }), none(Entity)],
+        session::start_auth_session
+    ),
     command!(cc::GET_CAPABILITY, 0, [], capability::get_capability),
     command!(cc::GET_RANDOM, 0, [], random::get_random),
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),
     command!(cc::HASH, 0, [], hash::hash),
     command!(cc::PCR_READ, 0, [], pcr::read),
+    command!(
+        cc::POLICY_RESTART,
+        0,
+        [none(PolicySession)],
+        session::policy_restart
+    ),
     command!(cc::READ_CLOCK, 0, [], clock::read_clock),
     command!(cc::PCR_EXTEND, NV, [user(Pcr { null: true })], pcr::extend),
     command!(
@@ -252,6 +264,46 @@ pub static COMMANDS: &[CommandDef] = &[
     ),
     command!(cc::HASH_SEQUENCE_START, RH, [], hash::hash_sequence_start),
 ];
+
+/// Whether a session may decrypt the first command parameter and encrypt the first
+/// response parameter: each must be a `TPM2B` (the `TPMA_CC`-independent attributes of
+/// Part 3 that libtpms reports as `TPM_RC_ATTRIBUTES` for the session otherwise).
+pub fn param_encryption(code: u32) -> (bool, bool) {
+    let decrypt = matches!(
+        code,
+        cc::HIERARCHY_CHANGE_AUTH
+            | cc::NV_DEFINE_SPACE
+            | cc::PCR_SET_AUTH_POLICY
+            | cc::SET_PRIMARY_POLICY
+            | cc::NV_EXTEND
+            | cc::NV_WRITE
+            | cc::NV_CHANGE_AUTH
+            | cc::PCR_EVENT
+            | cc::SEQUENCE_COMPLETE
+            | cc::STIR_RANDOM
+            | cc::SEQUENCE_UPDATE
+            | cc::HASH
+            | cc::PCR_SET_AUTH_VALUE
+            | cc::EVENT_SEQUENCE_COMPLETE
+            | cc::HASH_SEQUENCE_START
+            | cc::START_AUTH_SESSION
+            | cc::POLICY_PCR
+            | cc::POLICY_SECRET
+    );
+    let encrypt = matches!(
+        code,
+        cc::SEQUENCE_COMPLETE
+            | cc::NV_READ
+            | cc::NV_READ_PUBLIC
+            | cc::GET_RANDOM
+            | cc::GET_TEST_RESULT
+            | cc::HASH
+            | cc::START_AUTH_SESSION
+            | cc::POLICY_GET_DIGEST
+            | cc::POLICY_SECRET
+    );
+    (decrypt, encrypt)
+}
 
 /// The definition of an implemented command.
 pub fn lookup(code: u32) -> Option<&'static CommandDef> {
