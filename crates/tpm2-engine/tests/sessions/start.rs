@@ -4,17 +4,9 @@
 use super::*;
 use tpm2_types::constants::alg;
 
-fn sas(
-    tpm: &mut Tpm,
-    key: u32,
-    bind: u32,
-    nonce: &[u8],
-    salt: &[u8],
-    kind: u8,
-    sym: &[u8],
-    hash: u16,
-) -> Rc {
-    let (rc, h, _) = start_raw(tpm, key, bind, &sas_params(nonce, salt, kind, sym, hash));
+/// StartAuthSession without a tpmKey; the session is flushed again.
+fn sas(tpm: &mut Tpm, bind: u32, nonce: &[u8], salt: &[u8], kind: u8, sym: &[u8], hash: u16) -> Rc {
+    let (rc, h, _) = start_raw(tpm, NULL, bind, &sas_params(nonce, salt, kind, sym, hash));
     if rc.is_success() {
         assert_eq!(flush(tpm, h), Rc::SUCCESS);
     }
@@ -78,7 +70,7 @@ fn parameter_errors() {
     let null = sym(alg::NULL, &[]);
     let s256 = alg::SHA256;
     let mut t = |nonce: &[u8], salt: &[u8], kind: u8, s: &[u8], hash: u16| {
-        sas(&mut tpm, NULL, NULL, nonce, salt, kind, s, hash)
+        sas(&mut tpm, NULL, nonce, salt, kind, s, hash)
     };
     // nonceCaller: 16 octets up to the digest size of authHash.
     assert_eq!(t(&[1; 15], &[], 0, &null, s256), Rc::SIZE.param(1));
