@@ -39,16 +39,20 @@ const fn be4(s: &[u8; 4]) -> u32 {
 }
 
 /// Implemented algorithms and their `TPMA_ALGORITHM`. `TPM_ALG_NULL` is not listed (as
-/// libtpms).
+/// libtpms). AES (128 and 256 bits), XOR and CFB serve session parameter encryption.
 pub(crate) fn algorithms() -> Vec<TpmsAlgProperty> {
     let hash = alg_attr::HASH;
+    let sym = alg_attr::SYMMETRIC;
     [
         (alg::SHA1, hash),
         (alg::HMAC, hash | alg_attr::SIGNING),
+        (alg::AES, sym),
+        (alg::XOR, hash | sym),
         (alg::SHA256, hash),
         (alg::SHA384, hash),
         (alg::SHA512, hash),
         (alg::KDF1_SP800_108, hash | alg_attr::METHOD),
+        (alg::CFB, sym | alg_attr::ENCRYPTING),
     ]
     .iter()
     .map(|&(alg, attributes)| TpmsAlgProperty { alg, attributes })

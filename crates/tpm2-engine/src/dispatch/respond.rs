@@ -76,6 +76,7 @@ impl Tpm {
         for (i, s) in ctx.sessions.iter().enumerate() {
             attrs[i] = s.attributes;
         }
+        let params_end = out.len();
         self.audit_update(ctx, &mut attrs, &out[params_at..]);
         for (i, attr) in attrs.iter().enumerate().take(ctx.sessions.len()) {
             let attr = *attr;
@@ -95,7 +96,8 @@ impl Tpm {
                 Vec::new()
             } else {
                 let key = hmac_key(x, auth.as_deref());
-                let rp = rp_hash(x.hash, ctx.code, &out[params_at..]);
+                // rpHash covers the parameters only, not the entries appended so far.
+                let rp = rp_hash(x.hash, ctx.code, &out[params_at..params_end]);
                 session_hmac(
                     x,
                     &key,

@@ -614,3 +614,50 @@ fn parameter_encryption_both_ways() {
     );
     assert_eq!(o.rc, Rc::INSUFFICIENT.session(1));
 }
+
+#[test]
+fn several_sessions_in_one_command() {
+    let mut tpm = started();
+    let mut a = hmac_session(&mut tpm);
+    let mut d = Client::start(&mut tpm, se::HMAC, NULL, b"", Sym::Aes(128), SHA256).unwrap();
+    // A password, then an audit/decrypt session: each response HMAC covers only the
+    // response parameters (`call` checks both).
+    let mut secret = *b"0123456789abcdef";
+    d.crypt(b"", &[34; 16], &d.nonce_tpm.clone(), &mut secret, true);
+    let p = b2(&secret);
+    let o = call(
+        &mut tpm,
+        cc::PCR_EVENT,
+        &[16],
+        &[hname(16)],
+        &mut [
+            Use::Pw(b""),
+            Use::S(&mut d, CONT | sa::DECRYPT | sa::AUDIT, None),
+        ],
+        &p,
+        false,
+    );
+    assert_eq!(o.rc, Rc::SUCCESS);
+    // The event digest is that of the decrypted data.
+    let want = tpm2_crypto::digest(SHA256, &[b"0123456789abcdef"]);
+    assert!(o.params.windows(32).any(|w| w == want.as_slice()));
+    // The first session authorizing a handle also covers the nonceTPM of a separate
+    // decrypt session (Part 1, §19.6.5): `call` adds it.
+    let mut secret = *b"0123456789abcdef";
+    d.crypt(b"", &[34; 16], &d.nonce_tpm.clone(), &mut secret, true);
+    let p = b2(&secret);
+    let o = call(
+        &mut tpm,
+        cc::PCR_EVENT,
+        &[16],
+        &[hname(16)],
+        &mut [
+            Use::S(&mut a, CONT, Some(b"")),
+            Use::S(&mut d, CONT | sa::DECRYPT, None),
+        ],
+        &p,
+        false,
+    );
+    assert_eq!(o.rc, Rc::SUCCESS);
+    assert!(o.params.windows(32).any(|w| w == want.as_slice()));
+}
