@@ -12,6 +12,7 @@ mod hierarchy;
 mod hmac;
 mod nv;
 mod pcr;
+mod policy;
 mod sessions;
 
 use crate::cmd::{fix_size, Cmd};
@@ -215,6 +216,7 @@ pub fn all() -> Vec<Case> {
     core::add(&mut k);
     sessions::add(&mut k);
     hmac::add(&mut k);
+    policy::add(&mut k);
     capability::add(&mut k);
     pcr::add(&mut k);
     hierarchy::add(&mut k);

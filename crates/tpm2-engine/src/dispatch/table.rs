@@ -232,6 +232,25 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::read_write::read_public
     ),
     command!(
+        cc::POLICY_AUTH_VALUE,
+        0,
+        [none(PolicySession)],
+        policy::auth_value
+    ),
+    command!(
+        cc::POLICY_COMMAND_CODE,
+        0,
+        [none(PolicySession)],
+        policy::command_code
+    ),
+    command!(
+        cc::POLICY_LOCALITY,
+        0,
+        [none(PolicySession)],
+        policy::locality
+    ),
+    command!(cc::POLICY_OR, 0, [none(PolicySession)], policy::or),
+    command!(
         cc::START_AUTH_SESSION,
         RH,
         [none(Object { null: true }), none(Entity)],
@@ -242,6 +261,7 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),
     command!(cc::HASH, 0, [], hash::hash),
     command!(cc::PCR_READ, 0, [], pcr::read),
+    command!(cc::POLICY_PCR, 0, [none(PolicySession)], policy::pcr),
     command!(
         cc::POLICY_RESTART,
         0,
@@ -263,6 +283,18 @@ pub static COMMANDS: &[CommandDef] = &[
         hash::event_sequence_complete
     ),
     command!(cc::HASH_SEQUENCE_START, RH, [], hash::hash_sequence_start),
+    command!(
+        cc::POLICY_GET_DIGEST,
+        0,
+        [none(PolicySession)],
+        policy::get_digest
+    ),
+    command!(
+        cc::POLICY_PASSWORD,
+        0,
+        [none(PolicySession)],
+        policy::password
+    ),
 ];
 
 /// Whether a session may decrypt the first command parameter and encrypt the first

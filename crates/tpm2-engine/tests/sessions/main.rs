@@ -6,6 +6,7 @@ mod util;
 
 mod client;
 mod hmac;
+mod policy;
 mod start;
 
 pub use client::*;
