@@ -298,11 +298,23 @@ impl Tpm {
         def: &CommandDef,
         locality: u8,
     ) -> Result<(), Rc> {
-        let roles: Vec<Role> = def.handles.iter().filter_map(|h| h.auth).collect();
-        if ctx.sessions.len() < roles.len() {
+        // Handles that need authorization come first (Part 3); session i authorizes
+        // handle i.
+        let mut roles = [Role::User; MAX_SESSIONS];
+        let mut n_roles = 0;
+        for (r, role) in def
+            .handles
+            .iter()
+            .filter_map(|h| h.auth)
+            .zip(roles.iter_mut())
+        {
+            *role = r;
+            n_roles += 1;
+        }
+        if ctx.sessions.len() < n_roles {
             return Err(Rc::AUTH_MISSING);
         }
-        for (i, h) in ctx.handles[..roles.len()].iter().enumerate() {
+        for (i, h) in ctx.handles[..n_roles].iter().enumerate() {
             ctx.associated[i] = Some(*h);
         }
         for i in 0..ctx.sessions.len() {
@@ -331,7 +343,7 @@ impl Tpm {
             }
             match ctx.associated[i] {
                 Some(h) => {
-                    let role = roles.get(i).copied().unwrap_or(Role::User);
+                    let role = roles[..n_roles].get(i).copied().unwrap_or(Role::User);
                     self.check_auth_session(ctx, i, h, role, locality)
                         .map_err(|e| e.session(n))?;
                 }
