@@ -226,9 +226,13 @@ fn hierarchy_tools(t: &Tools) {
     assert!(err.contains("0x120"), "TPM_RC_DISABLED: {err}");
     t.ok("tpm2_clearcontrol", &["-C", "p", "c"]);
     assert_eq!(t.property("disableClear"), "0");
-    // TPM2_Clear: owner auth gone, owner indices gone.
-    t.ok("tpm2_clear", &["-c", "l"]);
+    // TPM2_Clear with a lockoutAuth (the response HMAC is keyed with the lockoutAuth the
+    // command just removed): owner and lockout auth gone, owner indices gone.
+    t.ok("tpm2_changeauth", &["-c", "l", "lockpw"]);
+    assert_eq!(t.property("lockoutAuthSet"), "1");
+    t.ok("tpm2_clear", &["-c", "l", "lockpw"]);
     assert_eq!(t.property("ownerAuthSet"), "0");
+    assert_eq!(t.property("lockoutAuthSet"), "0");
     let nv = t.nv_indices();
     assert!(
         !nv.contains("0x1500030") && !nv.contains("0x1500016"),
