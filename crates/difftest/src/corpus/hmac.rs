@@ -169,6 +169,31 @@ fn start_params(k: &mut Corpus) {
     one("hash-null", &[1; 16], &[], 0, &null, alg::NULL);
     one("hash-sm3", &[1; 16], &[], 0, &null, alg::SM3_256);
     one("hash-99", &[1; 16], &[], 0, &null, 0x99);
+    // Which check comes first: the mode at unmarshal or in the action.
+    one(
+        "nonce-15-aes-cbc",
+        &[1; 15],
+        &[],
+        0,
+        &sym(alg::AES, &[128, alg::CBC]),
+        s256,
+    );
+    one(
+        "nonce-15-aes-mode99",
+        &[1; 15],
+        &[],
+        0,
+        &sym(alg::AES, &[128, 0x99]),
+        s256,
+    );
+    one(
+        "salt-aes-ecb",
+        &[1; 16],
+        b"x",
+        0,
+        &sym(alg::AES, &[128, alg::ECB]),
+        s256,
+    );
     k.mutated(
         "session/start/mutated",
         vec![],

@@ -22,28 +22,31 @@ fn read_session_type(r: &mut Reader<'_>) -> Result<SessionType, Rc> {
     }
 }
 
-/// `TPMT_SYM_DEF+`: the algorithm (`TPM_RC_SYMMETRIC` if not implemented), its key size
-/// (`TPM_RC_VALUE`: AES takes 128 or 256 bits) or hash for XOR (`TPM_RC_HASH`), and the
-/// mode (`TPM_RC_MODE` for anything but CFB, which is all parameter encryption uses).
-fn read_symmetric(r: &mut Reader<'_>) -> Result<SessionSymmetric, Rc> {
+/// `TPMT_SYM_DEF+` as unmarshalled: the algorithm (`TPM_RC_SYMMETRIC` if not
+/// implemented), its key size (`TPM_RC_VALUE`: AES takes 128 or 256 bits) or hash for
+/// XOR (`TPM_RC_HASH`), and the mode (`TPMI_ALG_SYM_MODE+`: `TPM_RC_MODE` for anything
+/// that is not a block mode or NULL). Whether the mode is CFB is the command's check,
+/// made later; the mode is returned alongside.
+fn read_symmetric(r: &mut Reader<'_>) -> Result<(SessionSymmetric, u16), Rc> {
     match r.u16()? {
-        alg::NULL => Ok(SessionSymmetric::Null),
+        alg::NULL => Ok((SessionSymmetric::Null, alg::NULL)),
         alg::XOR => {
             let h = HashAlg::from_id(r.u16()?).ok_or(Rc::HASH)?;
-            Ok(SessionSymmetric::Xor(h))
+            Ok((SessionSymmetric::Xor(h), alg::NULL))
         }
         alg::AES => {
             let bits = r.u16()?;
             if bits != 128 && bits != 256 {
                 return Err(Rc::VALUE);
             }
-            // TPMI_ALG_SYM_MODE: unmarshalled modes other than CFB fail the command's
-            // own check, with the same code.
-            let _mode = r.u16()?;
-            if _mode != alg::CFB {
+            let mode = r.u16()?;
+            if !matches!(
+                mode,
+                alg::CTR | alg::OFB | alg::CBC | alg::CFB | alg::ECB | alg::NULL
+            ) {
                 return Err(Rc::MODE);
             }
-            Ok(SessionSymmetric::AesCfb(bits))
+            Ok((SessionSymmetric::AesCfb(bits), mode))
         }
         _ => Err(Rc::SYMMETRIC),
     }
@@ -64,7 +67,7 @@ pub fn start_auth_session(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> 
         r.take(n)
     })?;
     let kind = c.params.read_with(read_session_type)?;
-    let symmetric = c.params.read_with(read_symmetric)?;
+    let (symmetric, mode) = c.params.read_with(read_symmetric)?;
     let hash: HashAlg = c.params.read()?;
     c.params.end()?;
     let (tpm_key, bind) = (c.handle(0), c.handle(1));
@@ -85,6 +88,10 @@ pub fn start_auth_session(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> 
         if t == nt::PIN_FAIL || t == nt::PIN_PASS {
             return Err(Rc::HANDLE.handle(2));
         }
+    }
+    // A block cipher encrypts parameters in CFB mode only.
+    if matches!(symmetric, SessionSymmetric::AesCfb(_)) && mode != alg::CFB {
+        return Err(Rc::MODE.param(4));
     }
 
     let nonce_tpm = tpm.random_vec(n);

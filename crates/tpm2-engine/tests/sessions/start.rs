@@ -101,6 +101,13 @@ fn parameter_errors() {
     for (s, want) in cases {
         assert_eq!(t(&[1; 16], &[], 0, s, s256), *want, "{s:02x?}");
     }
+    // The mode is unmarshalled as TPMI_ALG_SYM_MODE+ (other values: TPM_RC_MODE at
+    // once); CFB is required later, after the nonce and salt checks.
+    let cbc = sym(alg::AES, &[128, alg::CBC]);
+    assert_eq!(t(&[1; 15], &[], 0, &cbc, s256), Rc::SIZE.param(1));
+    assert_eq!(t(&[1; 16], b"x", 0, &cbc, s256), Rc::VALUE.param(2));
+    let bad = sym(alg::AES, &[128, 0x99]);
+    assert_eq!(t(&[1; 15], &[], 0, &bad, s256), Rc::MODE.param(4));
     // authHash: a hash, not NULL.
     assert_eq!(t(&[1; 16], &[], 0, &null, alg::NULL), Rc::HASH.param(5));
     assert_eq!(t(&[1; 16], &[], 0, &null, alg::SM3_256), Rc::HASH.param(5));
