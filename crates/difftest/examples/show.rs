@@ -6,13 +6,40 @@ use ferrotpm_difftest::compare::response_rc;
 use ferrotpm_difftest::corpus::{self, Step};
 use ferrotpm_difftest::known::glob;
 use ferrotpm_difftest::run::Engine;
+use ferrotpm_difftest::session::Client;
 use ferrotpm_difftest::swtpm::Swtpm;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Sends `ob` to the engine and `tb` to swtpm, prints both; returns both responses.
+fn show(
+    sw: &mut Swtpm,
+    eng: &mut Engine,
+    loc: u8,
+    ob: &[u8],
+    tb: &[u8],
+) -> Res<(Vec<u8>, Vec<u8>)> {
+    sw.set_locality(loc)?;
+    let t = sw.command(tb)?;
+    let o = eng.command(loc, ob)?;
+    let name = code_of(ob).map_or("(short)".to_string(), cc_name);
+    println!("  {name} @{loc}: {}", hex(ob));
+    if ob != tb {
+        println!("  {name} @{loc} (to swtpm): {}", hex(tb));
+    }
+    println!("    ours   {} {}", response_rc(&o), hex(&o));
+    match &t {
+        Some(t) => println!("    swtpm  {} {}", response_rc(t), hex(t)),
+        None => println!("    swtpm  (no response)"),
+    }
+    Ok((o, t.unwrap_or_default()))
+}
+
+fn main() -> Res<()> {
     let pattern = std::env::args().nth(1).unwrap_or_else(|| "*".to_string());
     for (i, case) in corpus::all().iter().enumerate() {
         if !glob(&pattern, &case.name) {
@@ -21,18 +48,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("== {}", case.name);
         let mut sw = Swtpm::start()?;
         let mut eng = Engine::new(corpus::SEED ^ i as u64);
+        let (mut ours, mut theirs) = (Client::default(), Client::default());
         for step in &case.steps {
             match step {
                 Step::Cmd { loc, bytes } => {
-                    sw.set_locality(*loc)?;
-                    let t = sw.command(bytes)?;
-                    let o = eng.command(*loc, bytes)?;
-                    let name = code_of(bytes).map_or("(short)".to_string(), cc_name);
-                    println!("  {name} @{loc}: {}", hex(bytes));
-                    println!("    ours   {} {}", response_rc(&o), hex(&o));
-                    match t {
-                        Some(t) => println!("    swtpm  {} {}", response_rc(&t), hex(&t)),
-                        None => println!("    swtpm  (no response)"),
+                    show(&mut sw, &mut eng, *loc, bytes, bytes)?;
+                }
+                Step::StartSession(spec) => {
+                    let b = spec.bytes();
+                    let (o, t) = show(&mut sw, &mut eng, 0, &b, &b)?;
+                    ours.started(spec, &o);
+                    theirs.started(spec, &t);
+                }
+                Step::Auth(a) => {
+                    let (ob, tb) = (ours.bytes(a), theirs.bytes(a));
+                    let (mut o, mut t) = show(&mut sw, &mut eng, 0, &ob, &tb)?;
+                    for e in [ours.response(a, &mut o), theirs.response(a, &mut t)]
+                        .into_iter()
+                        .flatten()
+                    {
+                        println!("    {e}");
                     }
                 }
                 Step::Init => {

@@ -111,13 +111,43 @@ pub fn compare(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<(Kind, 
             po.handle, pt.handle
         ));
     }
-    out.extend(bytes_diff("session areas", po.sessions, pt.sessions));
+    out.extend(session_diff(po.sessions, pt.sessions));
     out.extend(compare_params(code, req, po.params, pt.params));
     out.into_iter().map(|d| (Kind::Response, d)).collect()
 }
 
+/// The entries of a response session area: (nonce size, attributes, HMAC size).
+fn session_entries(b: &[u8]) -> Option<Vec<(usize, u8, usize)>> {
+    let mut r = Reader::new(b);
+    let mut v = Vec::new();
+    while !r.is_empty() {
+        let n = r.u16().ok()? as usize;
+        r.take(n).ok()?;
+        let a = r.u8().ok()?;
+        let m = r.u16().ok()? as usize;
+        r.take(m).ok()?;
+        v.push((n, a, m));
+    }
+    Some(v)
+}
+
+/// Response session areas: an HMAC or policy session gets a fresh random nonceTPM with
+/// every command, and its HMAC covers it, so entries are compared by nonce size,
+/// attributes and HMAC size (the HMACs are checked against each TPM's own nonces by the
+/// runner). Password entries are fixed and so compared exactly this way too.
+fn session_diff(ours: &[u8], theirs: &[u8]) -> Option<String> {
+    match (session_entries(ours), session_entries(theirs)) {
+        (Some(a), Some(b)) if a == b => None,
+        (Some(a), Some(b)) => Some(format!(
+            "session entries (nonce size, attributes, hmac size) ours {a:?} theirs {b:?}"
+        )),
+        _ => bytes_diff("session areas", ours, theirs),
+    }
+}
+
 fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<String> {
     let structured = match code {
+        cc::START_AUTH_SESSION => random(ours, theirs),
         cc::GET_RANDOM => random(ours, theirs),
         cc::HASH | cc::SEQUENCE_COMPLETE => digest_and_ticket(ours, theirs),
         cc::GET_CAPABILITY => capability(ours, theirs),
@@ -131,7 +161,8 @@ fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Stri
     }
 }
 
-/// GetRandom: the bytes are random by definition; only their number is compared.
+/// GetRandom: the bytes are random by definition; only their number is compared (also
+/// StartAuthSession's nonceTPM, a TPM2B of random bytes).
 fn random(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
     let n = |b: &[u8]| Reader::new(b).u16().ok();
     let (a, b) = (n(ours)?, n(theirs)?);

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod corpus;
 pub mod known;
 pub mod run;
+pub mod session;
 pub mod swtpm;
 
 use run::{CaseResult, Diff, Kind};

@@ -4,6 +4,7 @@
 use crate::cmd::{cc_name, code_of, Cmd};
 use crate::compare::{compare, response_rc};
 use crate::corpus::{Case, Step};
+use crate::session::Client;
 use crate::swtpm::Swtpm;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -151,8 +152,20 @@ fn both(
     bytes: &[u8],
     state_kind: Option<Kind>,
 ) -> Result<Pair, String> {
+    both_split(ctx, eng, sw, step, loc, (bytes, bytes), state_kind)
+}
+
+/// [`both`] with different command bytes for each TPM (`(ours, theirs)`: sessions).
+fn both_split(
+    ctx: &mut Ctx<'_>,
+    eng: &mut Engine,
+    sw: &mut Swtpm,
+    step: usize,
+    loc: u8,
+    (bytes, their_bytes): (&[u8], &[u8]),
+    state_kind: Option<Kind>,
+) -> Result<Pair, String> {
     let name = code_of(bytes).map_or_else(|| "(short)".to_string(), cc_name);
-    ctx.commands += 1;
     let r = sw
         .set_locality(loc)
         .map_err(|e| format!("swtpm ctrl: {e}"))?;
@@ -164,29 +177,84 @@ fn both(
             format!("SET_LOCALITY({loc}) -> {r:#x}"),
         );
     }
-    let theirs = sw.command(bytes).map_err(|e| format!("swtpm data: {e}"))?;
+    let pair = send_at(ctx, eng, sw, step, &name, loc, bytes, their_bytes)?;
+    let code = code_of(bytes).unwrap_or(0);
+    record(
+        ctx,
+        step,
+        &name,
+        code,
+        bytes,
+        (&pair.0, &pair.1),
+        state_kind,
+    );
+    Ok(pair)
+}
+
+/// Sends a command to both at locality 0 without comparing (the caller post-processes
+/// the responses, then calls [`record`]).
+fn send_both(
+    ctx: &mut Ctx<'_>,
+    eng: &mut Engine,
+    sw: &mut Swtpm,
+    step: usize,
+    name: &str,
+    bytes: &[u8],
+    their_bytes: &[u8],
+) -> Result<Pair, String> {
+    sw.set_locality(0).map_err(|e| format!("swtpm ctrl: {e}"))?;
+    send_at(ctx, eng, sw, step, name, 0, bytes, their_bytes)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn send_at(
+    ctx: &mut Ctx<'_>,
+    eng: &mut Engine,
+    sw: &mut Swtpm,
+    step: usize,
+    name: &str,
+    loc: u8,
+    bytes: &[u8],
+    their_bytes: &[u8],
+) -> Result<Pair, String> {
+    ctx.commands += 1;
+    let theirs = sw
+        .command(their_bytes)
+        .map_err(|e| format!("swtpm data: {e}"))?;
     let ours = match eng.command(loc, bytes) {
         Ok(r) => Some(r),
         Err(p) => {
-            ctx.add(step, &name, Kind::Panic, p);
+            ctx.add(step, name, Kind::Panic, p);
             None
         }
     };
-    match (&ours, &theirs) {
+    Ok((ours, theirs))
+}
+
+/// Records the differences between two responses to command `code` (request `req`).
+fn record(
+    ctx: &mut Ctx<'_>,
+    step: usize,
+    name: &str,
+    code: u32,
+    req: &[u8],
+    (ours, theirs): (&Option<Vec<u8>>, &Option<Vec<u8>>),
+    state_kind: Option<Kind>,
+) {
+    match (ours, theirs) {
         (Some(o), Some(t)) => {
-            for (kind, detail) in compare(code_of(bytes).unwrap_or(0), bytes, o, t) {
-                ctx.add(step, &name, state_kind.unwrap_or(kind), detail);
+            for (kind, detail) in compare(code, req, o, t) {
+                ctx.add(step, name, state_kind.unwrap_or(kind), detail);
             }
         }
         (Some(o), None) => ctx.add(
             step,
-            &name,
+            name,
             state_kind.unwrap_or(Kind::NoResponse),
             format!("swtpm did not answer; ours {}", response_rc(o)),
         ),
         (None, _) => {}
     }
-    Ok((ours, theirs))
 }
 
 /// Runs one case against a fresh engine and a fresh swtpm.
@@ -198,6 +266,7 @@ pub fn run_case(case: &Case, seed: u64) -> Result<CaseResult, String> {
         diffs: Vec::new(),
         commands: 0,
     };
+    let (mut our_sessions, mut their_sessions) = (Client::default(), Client::default());
     for (i, step) in case.steps.iter().enumerate() {
         let n = i + 1;
         match step {
@@ -226,6 +295,24 @@ pub fn run_case(case: &Case, seed: u64) -> Result<CaseResult, String> {
                 eng.tpm.hash_start();
                 eng.tpm.hash_data(data);
                 eng.tpm.hash_end();
+            }
+            Step::StartSession(spec) => {
+                let b = spec.bytes();
+                let (o, t) = both(&mut ctx, &mut eng, &mut sw, n, 0, &b, None)?;
+                our_sessions.started(spec, o.as_deref().unwrap_or(&[]));
+                their_sessions.started(spec, t.as_deref().unwrap_or(&[]));
+            }
+            Step::Auth(a) => {
+                let (ob, tb) = (our_sessions.bytes(a), their_sessions.bytes(a));
+                let name = cc_name(a.code);
+                let (mut o, mut t) = send_both(&mut ctx, &mut eng, &mut sw, n, &name, &ob, &tb)?;
+                if let Some(e) = o.as_mut().and_then(|o| our_sessions.response(a, o)) {
+                    ctx.add(n, &name, Kind::Response, format!("ours: {e}"));
+                }
+                if let Some(e) = t.as_mut().and_then(|t| their_sessions.response(a, t)) {
+                    ctx.add(n, &name, Kind::Response, format!("theirs: {e}"));
+                }
+                record(&mut ctx, n, &name, a.code, &ob, (&o, &t), None);
             }
         }
     }

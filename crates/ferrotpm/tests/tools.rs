@@ -78,8 +78,8 @@ fn exercise(tcti: &str, dir: &std::path::Path) {
     let want = digest(HashAlg::Sha256, &[&hex_decode(&before), &d]);
     assert_eq!(pcr(tcti, "sha256", 16), hex(&want));
 
-    // tpm2_pcrevent opens an HMAC session (TPM2_StartAuthSession) too; PCR_Event itself is
-    // covered by the engine's tests.
+    // tpm2_pcrevent and the other tools that authorize open an HMAC session: see
+    // tools_sessions.rs.
 
     // pcrreset of the debug PCR from locality 0.
     tool_ok("tpm2_pcrreset", &["-T", tcti, "16"]);
@@ -113,9 +113,6 @@ fn exercise(tcti: &str, dir: &std::path::Path) {
         digest(HashAlg::Sha384, &[&[7u8; 1000]])
     );
     assert!(std::fs::metadata(&tk).unwrap().len() > 6);
-
-    // tpm2_pcrallocate (and the other tools that authorize with a hierarchy) open an HMAC
-    // session first; they are exercised once TPM2_StartAuthSession exists.
 }
 
 fn hex_decode(s: &str) -> Vec<u8> {

@@ -5,6 +5,7 @@
 pub mod drbg;
 pub mod hash;
 pub mod kdf;
+pub mod sym;
 
 pub use drbg::CtrDrbg;
 pub use hash::{digest, hmac, Hasher, HmacState};

@@ -14,19 +14,35 @@ impl Tpm {
         self.perm.da.failed_tries >= self.perm.da.max_tries
     }
 
-    /// Runs before the authorization of `h` is checked: `TPM_RC_LOCKOUT` while lockoutAuth
-    /// is blocked (for `TPM_RH_LOCKOUT`) or the TPM is in lockout (for a DA-protected
-    /// entity). The first DA-protected check after a startup (or after `TPM2_Shutdown`)
-    /// records `daUsed` — from then on a non-orderly shutdown counts as a failed try
-    /// (Part 1, §19.8.6) and a preceding orderly shutdown is void — and is answered
-    /// `TPM_RC_RETRY`, as libtpms does (Part 4 `CheckLockedOut` with `USE_DA_USED`).
+    /// Whether an authorization failure for `h` is exempt from dictionary-attack counting
+    /// (Part 4 `IsDAExempted`): every permanent handle but lockout, PCRs, `noDA` entities.
+    pub(crate) fn da_exempt(&self, h: u32) -> bool {
+        h != rh::LOCKOUT && !self.is_da_protected(h)
+    }
+
+    /// Runs before the authorization of `h` is checked when its authValue is used:
+    /// [`Tpm::check_locked_out`] unless `h` is DA-exempt.
     pub(crate) fn da_check(&mut self, h: u32) -> Result<(), Rc> {
+        if self.da_exempt(h) {
+            Ok(())
+        } else {
+            self.check_locked_out(h == rh::LOCKOUT)
+        }
+    }
+
+    /// `TPM_RC_LOCKOUT` while lockoutAuth is blocked (`lockout_auth`) or the TPM is in
+    /// lockout (otherwise). The first such check after a startup (or after
+    /// `TPM2_Shutdown`) for other than lockoutAuth records `daUsed` — from then on a
+    /// non-orderly shutdown counts as a failed try (Part 1, §19.8.6) and a preceding
+    /// orderly shutdown is void — and is answered `TPM_RC_RETRY`, as libtpms does (Part 4
+    /// `CheckLockedOut` with `USE_DA_USED`).
+    pub(crate) fn check_locked_out(&mut self, lockout_auth: bool) -> Result<(), Rc> {
         self.da_tick();
-        if h == rh::LOCKOUT {
+        if lockout_auth {
             if self.perm.da.lockout_auth_blocked {
                 return Err(Rc::LOCKOUT);
             }
-        } else if self.is_da_protected(h) {
+        } else {
             if self.in_lockout() {
                 return Err(Rc::LOCKOUT);
             }
@@ -40,26 +56,22 @@ impl Tpm {
         Ok(())
     }
 
-    /// Records a failed authorization of `h` and returns the code to report:
-    /// `TPM_RC_AUTH_FAIL` for lockoutAuth (which is then blocked) and for DA-protected
-    /// entities (one more failed try, unless `recoveryTime` 0 disabled counting),
-    /// `TPM_RC_BAD_AUTH` for DA-exempt ones.
-    pub(crate) fn da_failure(&mut self, h: u32) -> Rc {
+    /// A failure that counts (`TPM_RC_AUTH_FAIL`): lockoutAuth is blocked (`lockout`), or
+    /// one more failed try is recorded (unless `recoveryTime` 0 disabled counting); the
+    /// matching timer restarts.
+    pub(crate) fn da_register_failure(&mut self, lockout: bool) -> Rc {
         let now = self.vol.time_ms;
-        if h == rh::LOCKOUT {
+        if lockout {
             self.perm_mut().da.lockout_auth_blocked = true;
             self.vol.lockout_timer = Some(now);
-            Rc::AUTH_FAIL
-        } else if self.is_da_protected(h) {
+        } else {
             if self.perm.da.recovery_time != 0 {
                 let d = &mut self.perm_mut().da;
                 d.failed_tries = d.failed_tries.saturating_add(1);
             }
             self.vol.da_heal_timer = Some(now);
-            Rc::AUTH_FAIL
-        } else {
-            Rc::BAD_AUTH
         }
+        Rc::AUTH_FAIL
     }
 
     /// Self-healing, run as Time advances: one failed try is forgotten per `recoveryTime`
@@ -207,6 +219,7 @@ mod tests {
         tpm.tick();
         let s = Session {
             kind: SessionKind::Password,
+            handle: rh::PW,
             nonce: &[],
             attributes: 1,
             hmac: password,

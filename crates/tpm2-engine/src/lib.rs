@@ -10,6 +10,7 @@ mod dispatch;
 mod drtm;
 pub mod pcr;
 pub mod platform;
+mod session;
 pub mod state;
 mod tpm;
 

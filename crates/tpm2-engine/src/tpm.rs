@@ -329,11 +329,21 @@ impl Volatile {
             da_heal_timer: None,
             lockout_timer: None,
             clock_rate: 0,
+            sessions: Default::default(),
+            exclusive_audit: None,
         }
     }
 
     fn validate(&self) -> Result<(), String> {
         self.pcrs.validate()?;
+        crate::session::validate(&self.sessions)?;
+        if let Some(h) = self.exclusive_audit {
+            if self.sessions.get(&h).is_none_or(|s| s.audit.is_none()) {
+                return Err(format!(
+                    "exclusive audit session {h:#x} is not an audit session"
+                ));
+            }
+        }
         for (h, o) in &self.objects {
             if h >> 24 != 0x80 {
                 return Err(format!("object handle {h:#x} is not transient"));

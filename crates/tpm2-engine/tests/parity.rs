@@ -81,8 +81,11 @@ fn surplus_password_session_is_a_handle_error() {
     let mut tpm = started();
     let c = Cmd::new(cc::GET_RANDOM).pw(b"").u16(4);
     assert_eq!(run(&mut tpm, &c).rc, Rc::HANDLE.session(1));
-    // Checked before the authorizations themselves: a wrong first password does not win.
+    // Sessions are checked in order (Part 4 `ParseSessionBuffer`; swtpm alike): a wrong
+    // first password is reported before the surplus second session.
     let c = Cmd::new(cc::PCR_RESET).handle(16).pw(b"x").pw(b"");
+    assert_eq!(run(&mut tpm, &c).rc, Rc::BAD_AUTH.session(1));
+    let c = Cmd::new(cc::PCR_RESET).handle(16).pw(b"").pw(b"");
     assert_eq!(run(&mut tpm, &c).rc, Rc::HANDLE.session(2));
 }
 

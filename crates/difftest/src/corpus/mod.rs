@@ -9,8 +9,10 @@
 mod capability;
 mod core;
 mod hierarchy;
+mod hmac;
 mod nv;
 mod pcr;
+mod policy;
 mod sessions;
 
 use crate::cmd::{fix_size, Cmd};
@@ -28,6 +30,50 @@ pub enum Step {
     Init,
     /// `_TPM_Hash_Start`, `_TPM_Hash_Data(data)`, `_TPM_Hash_End` (swtpm: `CMD_HASH_*`).
     HashSequence(Vec<u8>),
+    /// `TPM2_StartAuthSession` (no tpmKey); each TPM's session is remembered for
+    /// [`Step::Auth`] by start order.
+    StartSession(StartSpec),
+    /// A command whose session area is computed for each TPM from its own nonces.
+    Auth(AuthCmd),
+}
+
+/// The parameters of a `TPM2_StartAuthSession` step.
+#[derive(Clone, Debug)]
+pub struct StartSpec {
+    pub bind: u32,
+    /// The bound entity's authValue, for the session key.
+    pub bind_auth: Vec<u8>,
+    pub kind: u8,
+    /// `TPMT_SYM_DEF` bytes.
+    pub sym: Vec<u8>,
+    pub hash: u16,
+    pub nonce: Vec<u8>,
+}
+
+/// A command authorized through sessions of the case.
+#[derive(Clone, Debug)]
+pub struct AuthCmd {
+    pub code: u32,
+    pub handles: Vec<u32>,
+    /// The handles' Names, for cpHash.
+    pub names: Vec<Vec<u8>>,
+    pub params: Vec<u8>,
+    pub uses: Vec<AuthUse>,
+}
+
+#[derive(Clone, Debug)]
+pub enum AuthUse {
+    Pw(Vec<u8>),
+    /// Session number `index` (start order), with these attributes and the authValue its
+    /// HMAC key includes (`None`: none). With `decrypt`/`encrypt` in `attrs` the runner
+    /// encrypts the first parameter and decrypts the first response parameter with the
+    /// session key and `crypt_auth` (the authorized entity's authValue, Part 1, §21.1).
+    Session {
+        index: usize,
+        attrs: u8,
+        auth: Option<Vec<u8>>,
+        crypt_auth: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +215,8 @@ pub fn all() -> Vec<Case> {
     let mut k = Corpus::new(SEED);
     core::add(&mut k);
     sessions::add(&mut k);
+    hmac::add(&mut k);
+    policy::add(&mut k);
     capability::add(&mut k);
     pcr::add(&mut k);
     hierarchy::add(&mut k);

@@ -24,8 +24,7 @@ const MAX_TAGGED_POLICIES: usize = MAX_CAP_DATA / 70;
 
 /// Object and session slots (PC Client minimums, as libtpms has them).
 pub const MAX_LOADED_OBJECTS: usize = 3;
-pub const MAX_LOADED_SESSIONS: u32 = 3;
-pub const MAX_ACTIVE_SESSIONS: u32 = 64;
+pub use crate::session::{MAX_ACTIVE_SESSIONS, MAX_LOADED_SESSIONS};
 
 /// The library specification revision whose command set is implemented (1.59) and its
 /// publication date; the PC Client profile revision (PTP 1.05).
@@ -40,16 +39,20 @@ const fn be4(s: &[u8; 4]) -> u32 {
 }
 
 /// Implemented algorithms and their `TPMA_ALGORITHM`. `TPM_ALG_NULL` is not listed (as
-/// libtpms).
+/// libtpms). AES (128 and 256 bits), XOR and CFB serve session parameter encryption.
 pub(crate) fn algorithms() -> Vec<TpmsAlgProperty> {
     let hash = alg_attr::HASH;
+    let sym = alg_attr::SYMMETRIC;
     [
         (alg::SHA1, hash),
         (alg::HMAC, hash | alg_attr::SIGNING),
+        (alg::AES, sym),
+        (alg::XOR, hash | sym),
         (alg::SHA256, hash),
         (alg::SHA384, hash),
         (alg::SHA512, hash),
         (alg::KDF1_SP800_108, hash | alg_attr::METHOD),
+        (alg::CFB, sym | alg_attr::ENCRYPTING),
     ]
     .iter()
     .map(|&(alg, attributes)| TpmsAlgProperty { alg, attributes })
@@ -90,7 +93,15 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
         cap::HANDLES => {
             let hs = tpm.handles_of_type(property).ok_or(p2(Rc::HANDLE))?;
-            let (v, m) = page(&hs, |h| *h, property, count, MAX_CAP_HANDLES);
+            // Loaded sessions are listed by slot, HMAC and policy handles together.
+            let key = |h: &u32| {
+                if crate::session::is_session_handle(*h) {
+                    tpm2_types::constants::rh::HMAC_SESSION_FIRST | crate::session::slot(*h)
+                } else {
+                    *h
+                }
+            };
+            let (v, m) = page(&hs, key, property, count, MAX_CAP_HANDLES);
             (TpmsCapabilityData::Handles(v), m)
         }
         cap::COMMANDS => {
@@ -190,7 +201,9 @@ impl Tpm {
         Some(match (property >> 24) as u8 {
             ht::PCR => (0..tpm2_types::structures::IMPLEMENTATION_PCR as u32).collect(),
             ht::NV_INDEX => self.perm.nv.keys().copied().collect(),
-            ht::HMAC_SESSION | ht::POLICY_SESSION => Vec::new(),
+            // TPM_HT_LOADED_SESSION and TPM_HT_SAVED_SESSION (none can be saved yet).
+            ht::HMAC_SESSION => self.loaded_session_handles(),
+            ht::POLICY_SESSION => Vec::new(),
             ht::PERMANENT => vec![
                 rh::OWNER,
                 rh::NULL,
@@ -304,6 +317,7 @@ impl Tpm {
             .filter(|ix| ix.public.nv_type() == tpm2_types::constants::nt::COUNTER)
             .count() as u32;
         let max_cmd = self.rt.max_command_size as u32;
+        let loaded = self.sessions_loaded();
         let total = COMMANDS.len() as u32;
         let list: [(u32, u32); 67] = [
             (pt::FAMILY_INDICATOR, be4(b"2.0\0")),
@@ -370,10 +384,10 @@ impl Tpm {
             (pt::PERMANENT, self.permanent_attributes()),
             (pt::STARTUP_CLEAR, self.startup_clear_attributes()),
             (pt::HR_NV_INDEX, self.perm.nv.len() as u32),
-            (pt::HR_LOADED, 0),
-            (pt::HR_LOADED_AVAIL, MAX_LOADED_SESSIONS),
-            (pt::HR_ACTIVE, 0),
-            (pt::HR_ACTIVE_AVAIL, MAX_ACTIVE_SESSIONS),
+            (pt::HR_LOADED, loaded),
+            (pt::HR_LOADED_AVAIL, MAX_LOADED_SESSIONS - loaded),
+            (pt::HR_ACTIVE, loaded),
+            (pt::HR_ACTIVE_AVAIL, MAX_ACTIVE_SESSIONS - loaded),
             (
                 pt::HR_TRANSIENT_AVAIL,
                 MAX_LOADED_OBJECTS as u32 - objects.min(MAX_LOADED_OBJECTS as u32),

@@ -10,6 +10,8 @@ pub mod hierarchy;
 pub mod nv;
 pub mod nv_limits;
 pub mod pcr;
+pub mod policy;
 pub mod random;
+pub mod session;
 pub mod startup;
 pub mod testing;

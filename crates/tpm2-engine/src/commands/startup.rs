@@ -104,6 +104,7 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
     }
     tpm.vol.pcrs = pcrs;
+    tpm.sessions_startup();
     // Every PCR set to its initial value counts as a change (Part 4, PCRStartup).
     for pcr in 0..IMPLEMENTATION_PCR {
         if !(kind == StartupKind::Resume && pc_client::SAVE.is_set(pcr)) {

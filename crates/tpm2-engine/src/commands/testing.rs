@@ -44,6 +44,20 @@ fn known_answers() -> Result<(), String> {
     if kdfa(HashAlg::Sha256, b"k", b"L", b"", b"", 256).len() != 32 {
         return Err("KDFa self-test failed".into());
     }
+    // AES-128-CFB: NIST SP 800-38A F.3.13, first block.
+    let mut blk = [
+        0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17,
+        0x2a,
+    ];
+    let key = [
+        0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f,
+        0x3c,
+    ];
+    let iv: [u8; 16] = std::array::from_fn(|i| i as u8);
+    tpm2_crypto::sym::aes_cfb(&key, &iv, &mut blk, true);
+    if blk[..4] != [0x3b, 0x3f, 0xd9, 0x2e] || blk[15] != 0x4a {
+        return Err("AES-CFB known-answer test failed".into());
+    }
     let mut a = CtrDrbg::new(&[7; 48]);
     let mut b = CtrDrbg::new(&[7; 48]);
     let (mut x, mut y) = ([0u8; 32], [0u8; 32]);

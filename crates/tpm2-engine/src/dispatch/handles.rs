@@ -32,6 +32,11 @@ pub enum HandleType {
     Pcr { null: bool },
     /// `TPMI_DH_OBJECT`: a transient or persistent object (+ null when allowed).
     Object { null: bool },
+    /// `TPMI_DH_ENTITY+`: anything with an authValue — the hierarchies and lockout,
+    /// objects, NV indices, PCRs — or null.
+    Entity,
+    /// `TPMI_SH_POLICY`: a policy session handle.
+    PolicySession,
 }
 
 impl HandleType {
@@ -55,6 +60,17 @@ impl HandleType {
             Pcr { null } => (h as usize) < IMPLEMENTATION_PCR || (null && h == rh::NULL),
             Object { null } => {
                 top == ht::TRANSIENT || top == ht::PERSISTENT || (null && h == rh::NULL)
+            }
+            Entity => {
+                matches!(
+                    h,
+                    rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::LOCKOUT | rh::NULL
+                ) || matches!(top, ht::TRANSIENT | ht::PERSISTENT | ht::NV_INDEX)
+                    || (h as usize) < IMPLEMENTATION_PCR
+            }
+            PolicySession => {
+                top == ht::POLICY_SESSION
+                    && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS
             }
         }
     }
@@ -122,6 +138,13 @@ impl Tpm {
                 }
             }
             ht::PCR => Ok(()),
+            ht::HMAC_SESSION | ht::POLICY_SESSION => {
+                if self.session_slot_loaded(h) {
+                    Ok(())
+                } else {
+                    Err(Rc::REFERENCE_H0)
+                }
+            }
             ht::TRANSIENT => {
                 if self.vol.objects.contains_key(&h) {
                     Ok(())

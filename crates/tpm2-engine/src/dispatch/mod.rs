@@ -4,6 +4,9 @@
 pub mod auth;
 pub mod command;
 pub mod handles;
+pub mod hmac;
+mod policy;
+mod respond;
 pub mod table;
 
 use crate::Tpm;
@@ -87,6 +90,26 @@ impl Tpm {
         }
     }
 
+    /// The parameters with the first one decrypted, if a session asks for it (`None`:
+    /// use them as received). The key includes the authValue of the handle the session
+    /// authorizes, if it authorizes one (Part 1, §21.1).
+    fn decrypt_params(&self, ctx: &auth::AuthCtx<'_>) -> Result<Option<Vec<u8>>, Rc> {
+        let Some(d) = ctx.sessions.decrypt else {
+            return Ok(None);
+        };
+        let Some(s) = ctx.sessions.get(d) else {
+            return Ok(None);
+        };
+        let Some(x) = self.session(s.handle) else {
+            return Ok(None);
+        };
+        let auth = ctx.associated[d].map(|h| auth::trim_zeros(self.entity_auth(h)));
+        let key = hmac::hmac_key(x, auth);
+        let mut p = ctx.params.to_vec();
+        hmac::decrypt_first(x, &key, s.nonce, &mut p).map_err(|e| e.session(d + 1))?;
+        Ok(Some(p))
+    }
+
     fn run_command(&mut self, locality: u8, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Rc> {
         let mut r = Reader::new(bytes);
         let tag = r.u16()?;
@@ -128,32 +151,19 @@ impl Tpm {
 
         // Sessions and authorization.
         let sessions = if tag == st::SESSIONS {
-            auth::parse_sessions(&mut r)?
+            self.parse_sessions(&mut r, def)?
         } else {
             auth::Sessions::default()
         };
-        // Sessions past the authorizations are for audit or parameter encryption; a
-        // password session cannot be either, so its handle is wrong there (libtpms). This is
-        // a session-area error, found before any authorization is checked.
-        let needed = def.handles.iter().filter(|hd| hd.auth.is_some()).count();
-        if let Some(i) = (needed..sessions.len()).find(|&i| {
-            sessions
-                .get(i)
-                .is_some_and(|s| s.kind == auth::SessionKind::Password)
-        }) {
-            return Err(Rc::HANDLE.session(i + 1));
-        }
-        if sessions.len() < needed {
+        let params = r.rest();
+        let mut ctx = auth::AuthCtx::new(code, sessions, &handles[..nh], params);
+        if tag == st::SESSIONS {
+            self.check_sessions(&mut ctx, def, locality)?;
+        } else if def.handles.iter().any(|hd| hd.auth.is_some()) {
             return Err(Rc::AUTH_MISSING);
         }
-        let mut n_auth = 0;
-        for (hd, h) in def.handles.iter().zip(&handles[..nh]) {
-            if let Some(role) = hd.auth {
-                let s = sessions.get(n_auth).ok_or(Rc::AUTH_MISSING)?;
-                n_auth += 1;
-                self.authorize(*h, role, code, s, n_auth)?;
-            }
-        }
+        // Decryption of the first parameter comes last (Part 1, §21.2).
+        let decrypted = self.decrypt_params(&ctx)?;
 
         // Parameters and the command itself. The response is built in place: header,
         // the response handle if the command returns one, parameterSize with sessions.
@@ -166,7 +176,7 @@ impl Tpm {
             cc: code,
             locality,
             handles,
-            params: Params::new(r.rest()),
+            params: Params::new(decrypted.as_deref().unwrap_or(params)),
             out_handle: None,
             out: std::mem::take(out),
         };
@@ -188,10 +198,8 @@ impl Tpm {
         if tag == st::SESSIONS {
             let n = (out.len() - params_at) as u32;
             out[params_at - 4..params_at].copy_from_slice(&n.to_be_bytes());
-            for _ in 0..sessions.len() {
-                auth::password_response().encode(out);
-            }
         }
+        self.respond_sessions(&mut ctx, tag == st::SESSIONS, out, params_at);
         let n = out.len() as u32;
         out[2..6].copy_from_slice(&n.to_be_bytes());
         Ok(())

@@ -231,11 +231,43 @@ pub static COMMANDS: &[CommandDef] = &[
         [none(NvIndex)],
         nv::read_write::read_public
     ),
+    command!(
+        cc::POLICY_AUTH_VALUE,
+        0,
+        [none(PolicySession)],
+        policy::auth_value
+    ),
+    command!(
+        cc::POLICY_COMMAND_CODE,
+        0,
+        [none(PolicySession)],
+        policy::command_code
+    ),
+    command!(
+        cc::POLICY_LOCALITY,
+        0,
+        [none(PolicySession)],
+        policy::locality
+    ),
+    command!(cc::POLICY_OR, 0, [none(PolicySession)], policy::or),
+    command!(
+        cc::START_AUTH_SESSION,
+        RH,
+        [none(Object { null: true }), none(Entity)],
+        session::start_auth_session
+    ),
     command!(cc::GET_CAPABILITY, 0, [], capability::get_capability),
     command!(cc::GET_RANDOM, 0, [], random::get_random),
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),
     command!(cc::HASH, 0, [], hash::hash),
     command!(cc::PCR_READ, 0, [], pcr::read),
+    command!(cc::POLICY_PCR, 0, [none(PolicySession)], policy::pcr),
+    command!(
+        cc::POLICY_RESTART,
+        0,
+        [none(PolicySession)],
+        session::policy_restart
+    ),
     command!(cc::READ_CLOCK, 0, [], clock::read_clock),
     command!(cc::PCR_EXTEND, NV, [user(Pcr { null: true })], pcr::extend),
     command!(
@@ -251,7 +283,59 @@ pub static COMMANDS: &[CommandDef] = &[
         hash::event_sequence_complete
     ),
     command!(cc::HASH_SEQUENCE_START, RH, [], hash::hash_sequence_start),
+    command!(
+        cc::POLICY_GET_DIGEST,
+        0,
+        [none(PolicySession)],
+        policy::get_digest
+    ),
+    command!(
+        cc::POLICY_PASSWORD,
+        0,
+        [none(PolicySession)],
+        policy::password
+    ),
 ];
+
+/// Whether a session may decrypt the first command parameter and encrypt the first
+/// response parameter: each must be a `TPM2B` (the `TPMA_CC`-independent attributes of
+/// Part 3 that libtpms reports as `TPM_RC_ATTRIBUTES` for the session otherwise).
+pub fn param_encryption(code: u32) -> (bool, bool) {
+    let decrypt = matches!(
+        code,
+        cc::HIERARCHY_CHANGE_AUTH
+            | cc::NV_DEFINE_SPACE
+            | cc::PCR_SET_AUTH_POLICY
+            | cc::SET_PRIMARY_POLICY
+            | cc::NV_EXTEND
+            | cc::NV_WRITE
+            | cc::NV_CHANGE_AUTH
+            | cc::PCR_EVENT
+            | cc::SEQUENCE_COMPLETE
+            | cc::STIR_RANDOM
+            | cc::SEQUENCE_UPDATE
+            | cc::HASH
+            | cc::PCR_SET_AUTH_VALUE
+            | cc::EVENT_SEQUENCE_COMPLETE
+            | cc::HASH_SEQUENCE_START
+            | cc::START_AUTH_SESSION
+            | cc::POLICY_PCR
+            | cc::POLICY_SECRET
+    );
+    let encrypt = matches!(
+        code,
+        cc::SEQUENCE_COMPLETE
+            | cc::NV_READ
+            | cc::NV_READ_PUBLIC
+            | cc::GET_RANDOM
+            | cc::GET_TEST_RESULT
+            | cc::HASH
+            | cc::START_AUTH_SESSION
+            | cc::POLICY_GET_DIGEST
+            | cc::POLICY_SECRET
+    );
+    (decrypt, encrypt)
+}
 
 /// The definition of an implemented command.
 pub fn lookup(code: u32) -> Option<&'static CommandDef> {

@@ -8,9 +8,11 @@
 
 pub mod blob;
 mod permanent;
+mod session;
 mod volatile;
 
 pub use permanent::*;
+pub use session::*;
 pub use volatile::*;
 
 use serde::{Deserialize, Serialize};

@@ -38,6 +38,12 @@ pub struct Volatile {
     /// `TPM2_ClockRateAdjust` setting: how far the divisor of the platform's milliseconds is
     /// from `CLOCK_NOMINAL` (positive: Time and Clock run slower; 0: nominal).
     pub clock_rate: i32,
+    /// Loaded authorization sessions by handle (`0x02xxxxxx` HMAC, `0x03xxxxxx` policy and
+    /// trial); the low bits are the session's slot, unique across both kinds.
+    pub sessions: BTreeMap<u32, super::AuthSession>,
+    /// The audit session that has audited every command since it was started or reset
+    /// (`TPMA_SESSION.auditExclusive`).
+    pub exclusive_audit: Option<u32>,
 }
 
 /// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).

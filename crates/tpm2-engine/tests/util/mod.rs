@@ -39,6 +39,18 @@ impl Cmd {
         self
     }
 
+    /// Adds one raw session entry (handle, nonce, attributes, HMAC or password).
+    pub fn session(mut self, handle: u32, nonce: &[u8], attrs: u8, hmac: &[u8]) -> Self {
+        let s = self.sessions.get_or_insert_with(Vec::new);
+        handle.encode(s);
+        (nonce.len() as u16).encode(s);
+        s.extend_from_slice(nonce);
+        s.push(attrs);
+        (hmac.len() as u16).encode(s);
+        s.extend_from_slice(hmac);
+        self
+    }
+
     pub fn u8(mut self, v: u8) -> Self {
         self.params.push(v);
         self
