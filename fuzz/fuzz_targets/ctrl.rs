@@ -1,5 +1,5 @@
 //! The control channel: arbitrary bytes framed as swtpm control messages and served by an
-//! instance (in memory), as the daemon serves them. Every complete request gets an answer
+//! instance (in memory, with a migration key), as the daemon serves them. Every complete request gets an answer
 //! that starts with a result code (or, for GET_CAPABILITY, is 8 bytes); nothing panics; a
 //! TPM that is running still answers commands.
 #![no_main]
@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
         Box::new(|| Box::new(SimPlatform::new(5))),
         Options {
             reject_locality_4: false,
-            config_flags: 0,
+            file_key: None,
+            // Blobs go through the migration-key envelope both ways.
+            migration_key: ferrotpm_server::statekey::StateKey::raw(&[7; 32]).ok(),
         },
     );
     let mut rest = data;
