@@ -1,0 +1,105 @@
+//! The state format is a promise: a state written by this version must load in every later
+//! one. This test pins the bytes of a known state (a deterministic TPM with PCR, NV and
+//! session contents) against copies checked in under tests/data/. If it fails because a
+//! `Permanent`/`Volatile` field changed, bump `state::blob::VERSION`, keep reading the old
+//! version (a migration in `state::blob`), then write the new copies with
+//! `FERROTPM_BLESS=1 cargo test -p tpm2-engine --test state_format` — and keep the old
+//! ones as tests that they still load.
+
+mod util;
+use std::path::Path;
+use tpm2_engine::{SimPlatform, Tpm};
+use tpm2_types::constants::{cc, nv_attr, rh, su};
+use tpm2_types::HashAlg;
+use util::*;
+
+fn known_state() -> Tpm {
+    let mut tpm = Tpm::manufacture(Box::new(SimPlatform::new(42)));
+    run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
+    let ext = Cmd::new(cc::PCR_EXTEND)
+        .handle(3)
+        .pw(b"")
+        .u32(1)
+        .u16(HashAlg::Sha256.id())
+        .raw(&[0x33; 32]);
+    run(&mut tpm, &ext).ok();
+    let mut public = Vec::new();
+    public.extend_from_slice(&0x0150_0002u32.to_be_bytes());
+    public.extend_from_slice(&HashAlg::Sha256.id().to_be_bytes());
+    public.extend_from_slice(&(nv_attr::OWNERWRITE | nv_attr::OWNERREAD).to_be_bytes());
+    public.extend_from_slice(&0u16.to_be_bytes());
+    public.extend_from_slice(&8u16.to_be_bytes());
+    run(
+        &mut tpm,
+        &Cmd::new(cc::NV_DEFINE_SPACE)
+            .handle(rh::OWNER)
+            .pw(b"")
+            .b(b"")
+            .b(&public),
+    )
+    .ok();
+    run(
+        &mut tpm,
+        &Cmd::new(cc::NV_WRITE)
+            .handle(rh::OWNER)
+            .handle(0x0150_0002)
+            .pw(b"")
+            .b(&[7; 8])
+            .u16(0),
+    )
+    .ok();
+    // An unbound, unsalted HMAC session stays loaded in the volatile state.
+    let sas = Cmd::new(cc::START_AUTH_SESSION)
+        .u32(rh::NULL)
+        .u32(rh::NULL)
+        .b(&[5; 16])
+        .b(b"")
+        .u8(0)
+        .u16(tpm2_types::constants::alg::NULL)
+        .u16(HashAlg::Sha256.id());
+    run(&mut tpm, &sas).ok();
+    tpm
+}
+
+fn check(name: &str, now: &[u8]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    if std::env::var_os("FERROTPM_BLESS").is_some() {
+        std::fs::write(&path, now).unwrap();
+        return;
+    }
+    let pinned = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        pinned == now,
+        "the {name} state encoding changed: bump state::blob::VERSION and keep reading the \
+         old version (see this file's header)"
+    );
+}
+
+#[test]
+fn the_state_format_is_pinned() {
+    let tpm = known_state();
+    check("state-v1-permanent.bin", &tpm.permanent_blob());
+    check("state-v1-volatile.bin", &tpm.volatile_blob());
+}
+
+#[test]
+fn pinned_states_still_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let perm = std::fs::read(dir.join("state-v1-permanent.bin")).unwrap();
+    let vol = std::fs::read(dir.join("state-v1-volatile.bin")).unwrap();
+    let mut tpm = Tpm::restore(Box::new(SimPlatform::new(1)), &perm, Some(&vol)).unwrap();
+    // The resumed TPM answers and holds the NV data written before.
+    let r = run(
+        &mut tpm,
+        &Cmd::new(cc::NV_READ)
+            .handle(rh::OWNER)
+            .handle(0x0150_0002)
+            .pw(b"")
+            .u16(8)
+            .u16(0),
+    )
+    .ok();
+    assert_eq!(&r.body[2..10], &[7; 8]);
+}
