@@ -4,32 +4,9 @@
 
 mod common;
 use common::*;
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
-
-/// Sends one control message on a fresh connection; returns what came back within 2 s.
-fn ctrl(port: u16, msg: &[u8]) -> Vec<u8> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    s.write_all(msg).unwrap();
-    let mut out = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                out.extend_from_slice(&buf[..n]);
-                // Every answer here arrives in one write; stop once something came.
-                s.set_read_timeout(Some(Duration::from_millis(150)))
-                    .unwrap();
-            }
-            Err(_) => break,
-        }
-    }
-    out
-}
 
 fn msg(code: u32, body: &[u8]) -> Vec<u8> {
     let mut m = code.to_be_bytes().to_vec();

@@ -13,27 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-/// Sends one control message on a fresh connection; returns the answer.
-fn ctrl(port: u16, msg: &[u8]) -> Vec<u8> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(msg).unwrap();
-    let mut out = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                out.extend_from_slice(&buf[..n]);
-                s.set_read_timeout(Some(Duration::from_millis(200)))
-                    .unwrap();
-            }
-            Err(_) => break,
-        }
-    }
-    out
-}
-
 fn msg(code: u32, words: &[u32], data: &[u8]) -> Vec<u8> {
     let mut m = code.to_be_bytes().to_vec();
     for w in words {

@@ -2,7 +2,8 @@
 //! swtpm, swtpm_ioctl). A missing peer fails the test; it is never skipped.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -167,4 +168,27 @@ pub fn tool_ok(prog: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Sends one control message on a fresh connection; returns what came back (the first read
+/// waits up to 2 s, later ones 150 ms).
+pub fn ctrl(port: u16, msg: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    s.write_all(msg).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                out.extend_from_slice(&buf[..n]);
+                // Every answer here arrives in one write; stop once something came.
+                s.set_read_timeout(Some(Duration::from_millis(150)))
+                    .unwrap();
+            }
+            Err(_) => break,
+        }
+    }
+    out
 }
