@@ -7,36 +7,12 @@
 #
 # usage: tests/vm/run-migrate.sh OUT     env: as run-vm.sh (TPM_BIN, TPM_DEVICE, ACCEL, TIMEOUT)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-out=${1:?usage: run-migrate.sh OUT}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-TPM_BIN=${TPM_BIN:-$root/target/release/ferrotpm}
-TPM_DEVICE=${TPM_DEVICE:-tpm-crb}
-TIMEOUT=${TIMEOUT:-240}
-OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
-OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
-KERNEL=${KERNEL:-$(ls -1 /boot/vmlinuz-* | sort -V | tail -1)}
+# shellcheck source=tests/vm/common.sh
+source "$(dirname "$0")/common.sh" "${1:-}"
 command -v socat >/dev/null || { echo "run-migrate: socat missing" >&2; exit 2; }
-if [ -z "${ACCEL:-}" ]; then
-  ACCEL=tcg
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
-    ACCEL=kvm
-  fi
-fi
-
-python3 "$here/mkinitramfs.py" "$here/init.sh" "$out/initrd.gz"
-cp "$OVMF_VARS" "$out/vars.fd"
 rm -rf "$out/state-a" "$out/state-b" "$out"/*.sock "$out"/serial-*.log "$out/vm.mig"
 mkdir -p "$out/state-a" "$out/state-b"
 
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 start_tpm() { # name
   "$TPM_BIN" socket --tpm2 --tpmstate "dir=$out/state-$1" --ctrl "type=unixio,path=$out/ctrl-$1.sock,mode=0600" \

@@ -11,43 +11,11 @@
 # Exit status 0 when the expected number of reports arrived; the report is checked by the
 # caller (crates/ferrotpm/tests/vm.rs).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-out=${1:?usage: run-vm.sh OUT}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-TPM_BIN=${TPM_BIN:-$root/target/release/ferrotpm}
-TPM_DEVICE=${TPM_DEVICE:-tpm-crb}
+# shellcheck source=tests/vm/common.sh
+source "$(dirname "$0")/common.sh" "${1:-}"
 REBOOT=${REBOOT:-0}
-TIMEOUT=${TIMEOUT:-240}
-OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
-OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
-KERNEL=${KERNEL:-$(ls -1 /boot/vmlinuz-* | sort -V | tail -1)}
-
-for f in "$TPM_BIN" "$OVMF_CODE" "$OVMF_VARS" "$KERNEL"; do
-  [ -e "$f" ] || { echo "run-vm: missing $f" >&2; exit 2; }
-done
-command -v qemu-system-x86_64 >/dev/null || { echo "run-vm: qemu-system-x86_64 missing" >&2; exit 2; }
-
-# KVM only if it is a hardware KVM (kvm_pvm cannot run firmware).
-if [ -z "${ACCEL:-}" ]; then
-  ACCEL=tcg
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
-    ACCEL=kvm
-  fi
-fi
-
-python3 "$here/mkinitramfs.py" "$here/init.sh" "$out/initrd.gz"
-cp "$OVMF_VARS" "$out/vars.fd"
 rm -f "$out/ctrl.sock" "$out/serial.log"
 mkdir -p "$out/state"
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
 
 "$TPM_BIN" socket --tpm2 --tpmstate "dir=$out/state" --ctrl "type=unixio,path=$out/ctrl.sock,mode=0600" \
   --log "file=$out/tpm.log" --terminate >"$out/tpm.stdout" 2>&1 &
