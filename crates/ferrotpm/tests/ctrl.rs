@@ -249,22 +249,8 @@ fn a_second_daemon_on_the_same_state_is_refused() {
     let dir = TempDir::new("lock");
     let state = dir.path().join("state");
     let (_d, _) = start_socket(&state, &["--flags", "not-need-init,startup-clear"]);
-    let port = free_port_pair();
-    let o = Command::new(ferrotpm())
-        .args([
-            "socket",
-            "--tpm2",
-            "--server",
-            &format!("type=tcp,port={port}"),
-            "--flags",
-            "startup-clear",
-            "--tpmstate",
-        ])
-        .arg(format!("dir={}", state.display()))
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("in use by another process"));
+    let err = refused(&state, &["--flags", "startup-clear"]);
+    assert!(err.contains("in use by another process"), "{err}");
 }
 
 #[test]
@@ -279,22 +265,7 @@ fn a_damaged_state_stops_the_daemon_naming_the_file() {
     let n = b.len();
     b[n / 2] ^= 0x40;
     std::fs::write(&file, &b).unwrap();
-    let port = free_port_pair();
-    let o = Command::new(ferrotpm())
-        .args([
-            "socket",
-            "--tpm2",
-            "--server",
-            &format!("type=tcp,port={port}"),
-            "--flags",
-            "startup-clear",
-            "--tpmstate",
-        ])
-        .arg(format!("dir={}", state.display()))
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused(&state, &["--flags", "startup-clear"]);
     assert!(
         err.contains("tpm2-permanent.state") && err.contains("checksum"),
         "{err}"

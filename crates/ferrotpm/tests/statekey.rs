@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 fn msg(code: u32, words: &[u32], data: &[u8]) -> Vec<u8> {
@@ -70,23 +70,6 @@ fn pcr1(port: u16) -> String {
 }
 
 /// Runs `ferrotpm socket` on `state` expecting it to refuse to start; returns stderr.
-fn refused(state: &Path, extra: &[&str]) -> String {
-    let port = free_port_pair();
-    let o: Output = Command::new(ferrotpm())
-        .args(["socket", "--tpm2", "--server"])
-        .arg(format!("type=tcp,port={port}"))
-        .arg("--ctrl")
-        .arg(format!("type=tcp,port={}", port + 1))
-        .arg("--tpmstate")
-        .arg(format!("dir={}", state.display()))
-        .args(extra)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(!o.status.success(), "ferrotpm started: {err}");
-    err
-}
-
 fn stop(mut d: Proc) {
     d.signal("TERM");
     assert!(d

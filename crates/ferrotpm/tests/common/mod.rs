@@ -192,3 +192,22 @@ pub fn ctrl(port: u16, msg: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Starts `ferrotpm socket` on `state` with `extra` options, requires that it refuses to
+/// start, and returns what it said on stderr.
+pub fn refused(state: &Path, extra: &[&str]) -> String {
+    let port = free_port_pair();
+    let o = Command::new(ferrotpm())
+        .args(["socket", "--tpm2", "--server"])
+        .arg(format!("type=tcp,port={port}"))
+        .arg("--ctrl")
+        .arg(format!("type=tcp,port={}", port + 1))
+        .arg("--tpmstate")
+        .arg(format!("dir={}", state.display()))
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "ferrotpm started: {err}");
+    err
+}
