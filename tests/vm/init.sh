@@ -8,6 +8,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
+# Kernel messages on the console would interleave with the report lines: keep them off.
+dmesg -n 1
 
 i=0
 while [ ! -e /dev/tpmrm0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
