@@ -1,0 +1,1 @@
+//! ECC over the NIST curves: key generation, ECDSA, ECSchnorr, ECDH.
