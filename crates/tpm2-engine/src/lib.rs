@@ -8,6 +8,7 @@ mod commands;
 mod da;
 mod dispatch;
 mod drtm;
+pub mod object;
 pub mod pcr;
 pub mod platform;
 mod session;

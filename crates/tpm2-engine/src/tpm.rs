@@ -43,6 +43,8 @@ pub(crate) struct Runtime {
     /// HMAC states already keyed with a proof value (tickets are MACed with the same few
     /// keys again and again); looked up by the key bytes, so a changed proof never hits.
     pub mac_cache: Vec<(Vec<u8>, tpm2_crypto::HmacState)>,
+    /// Primary objects derived recently (`object::derive`).
+    pub primary_cache: Vec<crate::object::derive::CachedPrimary>,
 }
 
 pub struct Tpm {
@@ -88,6 +90,7 @@ impl Tpm {
                 .collect(),
             nv: Default::default(),
             nv_max_counter: 0,
+            persistent: Default::default(),
             saved: None,
             tpm_established: false,
         };
@@ -280,6 +283,7 @@ impl Runtime {
             max_command_size: MAX_COMMAND_SIZE,
             clock_carry: 0,
             mac_cache: Vec::new(),
+            primary_cache: Vec::new(),
         }
     }
 
@@ -331,6 +335,7 @@ impl Volatile {
             clock_rate: 0,
             sessions: Default::default(),
             exclusive_audit: None,
+            context_counter: 0,
         }
     }
 
@@ -348,10 +353,18 @@ impl Volatile {
             if h >> 24 != 0x80 {
                 return Err(format!("object handle {h:#x} is not transient"));
             }
-            let TransientObject::Sequence(s) = o;
-            for hs in &s.hashes {
-                if tpm2_crypto::Hasher::import_state(hs.alg, &hs.state).is_none() {
-                    return Err(format!("sequence {h:#x} has an unusable hash state"));
+            match o {
+                TransientObject::Sequence(s) => {
+                    for hs in &s.hashes {
+                        if tpm2_crypto::Hasher::import_state(hs.alg, &hs.state).is_none() {
+                            return Err(format!("sequence {h:#x} has an unusable hash state"));
+                        }
+                    }
+                }
+                TransientObject::Key(k) => {
+                    if k.key().is_err() {
+                        return Err(format!("object {h:#x} has an unusable key"));
+                    }
                 }
             }
         }
@@ -378,6 +391,14 @@ impl Permanent {
         ] {
             if s.0.len() != SEED_SIZE {
                 return Err(format!("{name} has {} bytes, not {SEED_SIZE}", s.0.len()));
+            }
+        }
+        for (h, o) in &self.persistent {
+            if h >> 24 != 0x81 {
+                return Err(format!("persistent object handle {h:#x} is not persistent"));
+            }
+            if o.key().is_err() {
+                return Err(format!("persistent object {h:#x} has an unusable key"));
             }
         }
         for (h, ix) in &self.nv {

@@ -6,6 +6,7 @@
 //! `FERROTPM_BLESS=1 cargo test -p tpm2-engine --test state_format` — and keep the old
 //! ones as tests that they still load.
 
+mod outil;
 mod util;
 use std::path::Path;
 use tpm2_engine::{SimPlatform, Tpm};
@@ -58,6 +59,17 @@ fn known_state() -> Tpm {
         .u16(tpm2_types::constants::alg::NULL)
         .u16(HashAlg::Sha256.id());
     run(&mut tpm, &sas).ok();
+    // A loaded ECC primary, also made persistent (state version 2).
+    let (h, _) = outil::primary(&mut tpm, rh::OWNER, &outil::ecc_srk());
+    outil::go(
+        &mut tpm,
+        &Cmd::new(cc::EVICT_CONTROL)
+            .handle(rh::OWNER)
+            .handle(h)
+            .pw(b"")
+            .u32(0x8100_0001),
+    )
+    .ok();
     tpm
 }
 
@@ -80,15 +92,27 @@ fn check(name: &str, now: &[u8]) {
 #[test]
 fn the_state_format_is_pinned() {
     let tpm = known_state();
-    check("state-v1-permanent.bin", &tpm.permanent_blob());
-    check("state-v1-volatile.bin", &tpm.volatile_blob());
+    check("state-v2-permanent.bin", &tpm.permanent_blob());
+    check("state-v2-volatile.bin", &tpm.volatile_blob());
 }
 
 #[test]
 fn pinned_states_still_load() {
+    for v in ["v1", "v2"] {
+        let tpm = pinned_state_loads(v);
+        if v == "v2" {
+            let mut tpm = tpm;
+            // The loaded and the persistent object came back.
+            run(&mut tpm, &Cmd::new(cc::READ_PUBLIC).handle(0x8000_0000)).ok();
+            run(&mut tpm, &Cmd::new(cc::READ_PUBLIC).handle(0x8100_0001)).ok();
+        }
+    }
+}
+
+fn pinned_state_loads(v: &str) -> Tpm {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let perm = std::fs::read(dir.join("state-v1-permanent.bin")).unwrap();
-    let vol = std::fs::read(dir.join("state-v1-volatile.bin")).unwrap();
+    let perm = std::fs::read(dir.join(format!("state-{v}-permanent.bin"))).unwrap();
+    let vol = std::fs::read(dir.join(format!("state-{v}-volatile.bin"))).unwrap();
     let mut tpm = Tpm::restore(Box::new(SimPlatform::new(1)), &perm, Some(&vol)).unwrap();
     // The resumed TPM answers and holds the NV data written before.
     let r = run(
@@ -102,4 +126,5 @@ fn pinned_states_still_load() {
     )
     .ok();
     assert_eq!(&r.body[2..10], &[7; 8]);
+    tpm
 }

@@ -458,5 +458,23 @@ pub mod ecc_curve {
     pub const SM2_P256: u16 = 0x0020;
 }
 
+/// `TPMA_OBJECT` bits (Part 2, §8.3).
+pub mod obj_attr {
+    pub const FIXED_TPM: u32 = 1 << 1;
+    pub const ST_CLEAR: u32 = 1 << 2;
+    pub const FIXED_PARENT: u32 = 1 << 4;
+    pub const SENSITIVE_DATA_ORIGIN: u32 = 1 << 5;
+    pub const USER_WITH_AUTH: u32 = 1 << 6;
+    pub const ADMIN_WITH_POLICY: u32 = 1 << 7;
+    pub const NO_DA: u32 = 1 << 10;
+    pub const ENCRYPTED_DUPLICATION: u32 = 1 << 11;
+    pub const RESTRICTED: u32 = 1 << 16;
+    pub const DECRYPT: u32 = 1 << 17;
+    pub const SIGN_ENCRYPT: u32 = 1 << 18;
+    pub const X509_SIGN: u32 = 1 << 19;
+    /// Bits 0, 3, 8–9, 12–15 and 20–31 are reserved (`TPM_RC_RESERVED_BITS`).
+    pub const RESERVED: u32 = 1 | (1 << 3) | (0b11 << 8) | (0xF << 12) | 0xFFF0_0000;
+}
+
 /// `TPM_GENERATED_VALUE`: the magic that starts every attestation structure.
 pub const TPM_GENERATED_VALUE: u32 = 0xff54_4347;

@@ -7,6 +7,7 @@ pub mod capability;
 pub mod codec;
 pub mod constants;
 pub mod nv;
+pub mod object;
 pub mod rc;
 pub mod structures;
 

@@ -3,7 +3,6 @@
 use crate::dispatch::table::COMMANDS;
 use crate::dispatch::Command;
 use crate::pcr::pc_client;
-use crate::state::TransientObject;
 use crate::Tpm;
 use tpm2_types::capability::*;
 use tpm2_types::constants::{
@@ -38,21 +37,43 @@ const fn be4(s: &[u8; 4]) -> u32 {
     u32::from_be_bytes(*s)
 }
 
-/// Implemented algorithms and their `TPMA_ALGORITHM`. `TPM_ALG_NULL` is not listed (as
-/// libtpms). AES (128 and 256 bits), XOR and CFB serve session parameter encryption.
+/// Implemented algorithms and their `TPMA_ALGORITHM` (the values libtpms reports).
+/// `TPM_ALG_NULL` is not listed (as libtpms).
 pub(crate) fn algorithms() -> Vec<TpmsAlgProperty> {
+    let asym = alg_attr::ASYMMETRIC;
     let hash = alg_attr::HASH;
     let sym = alg_attr::SYMMETRIC;
+    let object = alg_attr::OBJECT;
+    let sign = alg_attr::SIGNING;
+    let enc = alg_attr::ENCRYPTING;
+    let method = alg_attr::METHOD;
     [
+        (alg::RSA, asym | object),
         (alg::SHA1, hash),
-        (alg::HMAC, hash | alg_attr::SIGNING),
+        (alg::HMAC, hash | sign),
         (alg::AES, sym),
+        (alg::MGF1, hash | method),
+        (alg::KEYEDHASH, hash | object | sign | enc),
         (alg::XOR, hash | sym),
         (alg::SHA256, hash),
         (alg::SHA384, hash),
         (alg::SHA512, hash),
-        (alg::KDF1_SP800_108, hash | alg_attr::METHOD),
-        (alg::CFB, sym | alg_attr::ENCRYPTING),
+        (alg::RSASSA, asym | sign),
+        (alg::RSAES, asym | enc),
+        (alg::RSAPSS, asym | sign),
+        (alg::OAEP, asym | enc),
+        (alg::ECDSA, asym | sign),
+        (alg::ECDH, asym | method),
+        (alg::ECSCHNORR, asym | sign),
+        (alg::KDF1_SP800_56A, hash | method),
+        (alg::KDF1_SP800_108, hash | method),
+        (alg::ECC, asym | object),
+        (alg::SYMCIPHER, object),
+        (alg::CTR, sym | enc),
+        (alg::OFB, sym | enc),
+        (alg::CBC, sym | enc),
+        (alg::CFB, sym | enc),
+        (alg::ECB, sym | enc),
     ]
     .iter()
     .map(|&(alg, attributes)| TpmsAlgProperty { alg, attributes })
@@ -155,9 +176,8 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             (TpmsCapabilityData::PcrProperties(v), m)
         }
         cap::ECC_CURVES => {
-            // No curve is implemented yet.
             let (v, m) = page(
-                &[] as &[u16],
+                &tpm2_types::object::ECC_CURVES,
                 |c| *c as u32,
                 property,
                 count,
@@ -214,7 +234,7 @@ impl Tpm {
                 rh::PLATFORM_NV,
             ],
             ht::TRANSIENT => self.vol.objects.keys().copied().collect(),
-            ht::PERSISTENT => Vec::new(),
+            ht::PERSISTENT => self.perm.persistent.keys().copied().collect(),
             _ => return None,
         })
     }
@@ -296,12 +316,7 @@ impl Tpm {
 
     /// All `TPM_PT` properties, ascending.
     fn properties(&self) -> Vec<TpmsTaggedProperty> {
-        let objects = self
-            .vol
-            .objects
-            .values()
-            .filter(|o| matches!(o, TransientObject::Sequence(_)))
-            .count() as u32;
+        let objects = self.vol.objects.len() as u32;
         let version = env!("CARGO_PKG_VERSION");
         let mut parts = version.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
         let (major, minor, patch) = (
@@ -392,7 +407,7 @@ impl Tpm {
                 pt::HR_TRANSIENT_AVAIL,
                 MAX_LOADED_OBJECTS as u32 - objects.min(MAX_LOADED_OBJECTS as u32),
             ),
-            (pt::HR_PERSISTENT, 0),
+            (pt::HR_PERSISTENT, self.perm.persistent.len() as u32),
             (
                 pt::HR_PERSISTENT_AVAIL,
                 crate::commands::nv_limits::persistent_avail(self),
@@ -403,7 +418,10 @@ impl Tpm {
                 crate::commands::nv_limits::counters_avail(self),
             ),
             (pt::ALGORITHM_SET, 0),
-            (pt::LOADED_CURVES, 0),
+            (
+                pt::LOADED_CURVES,
+                tpm2_types::object::ECC_CURVES.len() as u32,
+            ),
             (pt::LOCKOUT_COUNTER, da.failed_tries),
             (pt::MAX_AUTH_FAIL, da.max_tries),
             (pt::LOCKOUT_INTERVAL, da.recovery_time),

@@ -63,6 +63,7 @@ impl Tpm {
     fn sequence_mut(&mut self, h: u32, handle_no: usize) -> Result<&mut SequenceObject, Rc> {
         match self.vol.objects.get_mut(&h) {
             Some(TransientObject::Sequence(s)) => Ok(s),
+            Some(TransientObject::Key(_)) => Err(Rc::MODE.handle(handle_no)),
             None => Err(Rc::HANDLE.handle(handle_no)),
         }
     }

@@ -26,6 +26,7 @@ impl Tpm {
     pub(crate) fn seed_changed(&mut self, h: Hierarchy) {
         self.flush_hierarchy(h);
         self.rt.mac_cache.clear();
+        self.rt.primary_cache.clear();
     }
 
     fn fresh_secret(&mut self) -> Secret {

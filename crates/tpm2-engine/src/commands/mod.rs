@@ -1,6 +1,7 @@
 //! Command handlers, one module per Part 3 family. A handler reads its parameters (all of
 //! them, then `end()`), validates, acts, and writes its response parameters.
 
+pub mod asymmetric;
 pub mod capability;
 pub mod clock;
 pub mod context;
@@ -9,9 +10,12 @@ pub mod hash;
 pub mod hierarchy;
 pub mod nv;
 pub mod nv_limits;
+pub mod object;
 pub mod pcr;
 pub mod policy;
 pub mod random;
 pub mod session;
+pub mod signature;
 pub mod startup;
+pub mod symmetric;
 pub mod testing;

@@ -56,10 +56,9 @@ pub fn index_bytes(p: &TpmsNvPublic) -> usize {
     }
 }
 
-/// Persistent objects stored. None can exist until `TPM2_EvictControl` is implemented;
-/// the accounting already leaves them their room.
-fn persistent_objects(_tpm: &Tpm) -> usize {
-    0
+/// Persistent objects stored (`TPM2_EvictControl`).
+fn persistent_objects(tpm: &Tpm) -> usize {
+    tpm.perm.persistent.len()
 }
 
 fn counters(tpm: &Tpm) -> usize {

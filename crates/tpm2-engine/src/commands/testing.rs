@@ -122,3 +122,11 @@ pub fn get_test_result(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.put(&rc.0);
     Ok(())
 }
+
+/// TPM2_TestParms (Part 3, §10.3): whether a set of algorithm parameters is supported.
+/// Unmarshalling `TPMT_PUBLIC_PARMS` checks every selector against what is implemented,
+/// so a parameter set that reads is one this TPM can use.
+pub fn test_parms(_tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let _parms: tpm2_types::object::PublicParms = c.params.read()?;
+    c.params.end()
+}

@@ -516,17 +516,25 @@ impl Tpm {
 
     /// Whether `h` may only be authorized with a policy session (Part 4
     /// `IsPolicySessionRequired`): the DUP role always; the ADMIN role for permanent
-    /// handles and NV indices (and objects with `adminWithPolicy`; the only transient
-    /// objects so far, sequences, have not); a PCR whose policy group has a policy.
+    /// handles and NV indices, and for objects with `adminWithPolicy`; the USER role for
+    /// objects without `userWithAuth` and a PCR whose policy group has a policy.
     fn policy_session_required(&self, h: u32, role: Role) -> bool {
+        use tpm2_types::constants::obj_attr;
+        let object = self.object(h);
         match role {
             Role::Dup => true,
-            Role::Admin => (h >> 24) as u8 != ht::TRANSIENT,
-            Role::User => {
-                (h >> 24) as u8 == ht::PCR
-                    && crate::pcr::pc_client::POLICY.is_set(h as usize)
-                    && self.perm.pcr_policy.alg.is_some()
-            }
+            Role::Admin => match object {
+                Some(o) => o.has(obj_attr::ADMIN_WITH_POLICY),
+                None => !matches!((h >> 24) as u8, ht::TRANSIENT | ht::PERSISTENT),
+            },
+            Role::User => match object {
+                Some(o) => !o.has(obj_attr::USER_WITH_AUTH),
+                None => {
+                    (h >> 24) as u8 == ht::PCR
+                        && crate::pcr::pc_client::POLICY.is_set(h as usize)
+                        && self.perm.pcr_policy.alg.is_some()
+                }
+            },
         }
     }
 

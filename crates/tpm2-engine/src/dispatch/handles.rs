@@ -37,6 +37,8 @@ pub enum HandleType {
     Entity,
     /// `TPMI_SH_POLICY`: a policy session handle.
     PolicySession,
+    /// `TPMI_DH_CONTEXT`: a transient object or a session.
+    Context,
 }
 
 impl HandleType {
@@ -71,6 +73,11 @@ impl HandleType {
             PolicySession => {
                 top == ht::POLICY_SESSION
                     && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS
+            }
+            Context => {
+                top == ht::TRANSIENT
+                    || (matches!(top, ht::HMAC_SESSION | ht::POLICY_SESSION)
+                        && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS)
             }
         }
     }
@@ -152,6 +159,15 @@ impl Tpm {
                     Err(Rc::REFERENCE_H0)
                 }
             }
+            // A persistent object whose hierarchy is disabled is not there
+            // (`ObjectLoadEvict`).
+            ht::PERSISTENT => {
+                if self.persistent_accessible(h) {
+                    Ok(())
+                } else {
+                    Err(Rc::HANDLE)
+                }
+            }
             _ => Err(Rc::HANDLE),
         }
     }
@@ -172,8 +188,10 @@ impl Tpm {
             }
             ht::TRANSIENT => match self.vol.objects.get(&h) {
                 Some(crate::state::TransientObject::Sequence(s)) => s.auth.as_slice(),
+                Some(crate::state::TransientObject::Key(o)) => o.auth(),
                 None => &[],
             },
+            ht::PERSISTENT => self.perm.persistent.get(&h).map_or(&[], |o| o.auth()),
             _ => &[],
         }
     }
@@ -185,10 +203,13 @@ impl Tpm {
     pub(crate) fn is_da_protected(&self, h: u32) -> bool {
         match (h >> 24) as u8 {
             ht::PERMANENT | ht::PCR => false,
-            ht::TRANSIENT => !matches!(
-                self.vol.objects.get(&h),
-                Some(crate::state::TransientObject::Sequence(_))
-            ),
+            ht::TRANSIENT | ht::PERSISTENT => match self.object(h) {
+                Some(o) => !o.has(tpm2_types::constants::obj_attr::NO_DA),
+                None => !matches!(
+                    self.vol.objects.get(&h),
+                    Some(crate::state::TransientObject::Sequence(_))
+                ),
+            },
             ht::NV_INDEX => self
                 .perm
                 .nv

@@ -19,7 +19,13 @@ impl Tpm {
                 Some(ix) => crate::commands::nv::index_name(&ix.public),
                 None => h.to_be_bytes().to_vec(),
             },
-            ht::TRANSIENT => Vec::new(),
+            ht::TRANSIENT | ht::PERSISTENT => match self.object(h) {
+                // An object with nameAlg NULL (a public key loaded without one) is named
+                // by its handle.
+                Some(o) if o.name.is_empty() => h.to_be_bytes().to_vec(),
+                Some(o) => o.name.clone(),
+                None => Vec::new(),
+            },
             _ => h.to_be_bytes().to_vec(),
         }
     }

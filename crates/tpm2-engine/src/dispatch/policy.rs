@@ -38,6 +38,10 @@ impl Tpm {
             ht::PCR if crate::pcr::pc_client::POLICY.is_set(h as usize) => {
                 from(&self.perm.pcr_policy)
             }
+            ht::TRANSIENT | ht::PERSISTENT => match self.object(h) {
+                Some(o) => (o.public.name_alg, o.public.auth_policy.as_slice()),
+                None => (None, &[]),
+            },
             _ => (None, &[]),
         }
     }
@@ -64,6 +68,9 @@ impl Tpm {
                 }
             }
             ht::PCR => crate::pcr::pc_client::POLICY.is_set(h as usize),
+            ht::TRANSIENT | ht::PERSISTENT => self
+                .object(h)
+                .is_some_and(|o| !o.public.auth_policy.is_empty()),
             _ => false,
         }
     }

@@ -72,6 +72,12 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::define::undefine_space_special
     ),
     command!(
+        cc::EVICT_CONTROL,
+        NV,
+        [user(Provision), none(Object { null: false })],
+        context::evict_control
+    ),
+    command!(
         cc::HIERARCHY_CONTROL,
         NV | EXT,
         [user(Hierarchy { null: false })],
@@ -133,6 +139,12 @@ pub static COMMANDS: &[CommandDef] = &[
         0,
         [user(Provision)],
         clock::clock_rate_adjust
+    ),
+    command!(
+        cc::CREATE_PRIMARY,
+        RH,
+        [user(Hierarchy { null: true })],
+        object::create::create_primary
     ),
     command!(
         cc::NV_GLOBAL_WRITE_LOCK,
@@ -219,12 +231,70 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::locks::read_lock
     ),
     command!(
+        cc::OBJECT_CHANGE_AUTH,
+        0,
+        [admin(Object { null: false }), none(Object { null: false })],
+        object::load::object_change_auth
+    ),
+    command!(
+        cc::CREATE,
+        0,
+        [user(Object { null: false })],
+        object::create::create
+    ),
+    command!(
+        cc::ECDH_ZGEN,
+        0,
+        [user(Object { null: false })],
+        asymmetric::ecdh_zgen
+    ),
+    command!(
+        cc::HMAC,
+        0,
+        [user(Object { null: false })],
+        symmetric::hmac_command
+    ),
+    command!(
+        cc::LOAD,
+        RH,
+        [user(Object { null: false })],
+        object::load::load
+    ),
+    command!(
+        cc::RSA_DECRYPT,
+        0,
+        [user(Object { null: false })],
+        asymmetric::rsa_decrypt
+    ),
+    command!(
         cc::SEQUENCE_UPDATE,
         0,
         [user(Object { null: false })],
         hash::sequence_update
     ),
+    command!(cc::SIGN, 0, [user(Object { null: false })], signature::sign),
+    command!(
+        cc::UNSEAL,
+        0,
+        [user(Object { null: false })],
+        object::load::unseal
+    ),
+    command!(cc::CONTEXT_LOAD, RH, [], context::context_load),
+    command!(cc::CONTEXT_SAVE, 0, [none(Context)], context::context_save),
+    command!(
+        cc::ECDH_KEY_GEN,
+        0,
+        [none(Object { null: false })],
+        asymmetric::ecdh_keygen
+    ),
+    command!(
+        cc::ENCRYPT_DECRYPT,
+        0,
+        [user(Object { null: false })],
+        symmetric::encrypt_decrypt
+    ),
     command!(cc::FLUSH_CONTEXT, 0, [], context::flush_context),
+    command!(cc::LOAD_EXTERNAL, RH, [], object::load::load_external),
     command!(
         cc::NV_READ_PUBLIC,
         0,
@@ -251,11 +321,30 @@ pub static COMMANDS: &[CommandDef] = &[
     ),
     command!(cc::POLICY_OR, 0, [none(PolicySession)], policy::or),
     command!(
+        cc::READ_PUBLIC,
+        0,
+        [none(Object { null: false })],
+        object::load::read_public
+    ),
+    command!(
+        cc::RSA_ENCRYPT,
+        0,
+        [none(Object { null: false })],
+        asymmetric::rsa_encrypt
+    ),
+    command!(
         cc::START_AUTH_SESSION,
         RH,
         [none(Object { null: true }), none(Entity)],
         session::start_auth_session
     ),
+    command!(
+        cc::VERIFY_SIGNATURE,
+        0,
+        [none(Object { null: false })],
+        signature::verify_signature
+    ),
+    command!(cc::ECC_PARAMETERS, 0, [], asymmetric::ecc_parameters),
     command!(cc::GET_CAPABILITY, 0, [], capability::get_capability),
     command!(cc::GET_RANDOM, 0, [], random::get_random),
     command!(cc::GET_TEST_RESULT, 0, [], testing::get_test_result),
@@ -289,11 +378,18 @@ pub static COMMANDS: &[CommandDef] = &[
         [none(PolicySession)],
         policy::get_digest
     ),
+    command!(cc::TEST_PARMS, 0, [], testing::test_parms),
     command!(
         cc::POLICY_PASSWORD,
         0,
         [none(PolicySession)],
         policy::password
+    ),
+    command!(
+        cc::ENCRYPT_DECRYPT2,
+        0,
+        [user(Object { null: false })],
+        symmetric::encrypt_decrypt2
     ),
 ];
 

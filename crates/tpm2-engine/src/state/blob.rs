@@ -11,7 +11,11 @@ use tpm2_types::HashAlg;
 
 pub const MAGIC: &[u8; 4] = b"FTPM";
 /// The current format version. Readers refuse newer versions.
-pub const VERSION: u16 = 1;
+///
+/// - 1: the first format.
+/// - 2: persistent objects at the end of the permanent body, the context counter at the
+///   end of the volatile body (and key objects as a new transient-object variant).
+pub const VERSION: u16 = 2;
 const HEADER: usize = 12;
 const CHECKSUM: usize = 32;
 
@@ -65,6 +69,11 @@ pub fn seal(kind: BlobKind, body: &[u8]) -> Vec<u8> {
 
 /// Checks the envelope and returns the body.
 pub fn open(kind: BlobKind, blob: &[u8]) -> Result<&[u8], StateError> {
+    open_versioned(kind, blob).map(|(_, body)| body)
+}
+
+/// Checks the envelope and returns the format version and the body.
+pub fn open_versioned(kind: BlobKind, blob: &[u8]) -> Result<(u16, &[u8]), StateError> {
     if blob.len() < 4 || &blob[..4] != MAGIC {
         return Err(StateError::BadMagic);
     }
@@ -93,7 +102,16 @@ pub fn open(kind: BlobKind, blob: &[u8]) -> Result<&[u8], StateError> {
     if blob.len() > total {
         return Err(StateError::Trailing(blob.len() - total));
     }
-    Ok(&blob[HEADER..HEADER + len])
+    Ok((version, &blob[HEADER..HEADER + len]))
+}
+
+/// A version-1 body as version 2 reads it: version 2 only added fields at the end of each
+/// body, so their default encodings are appended (an empty map of persistent objects; a
+/// context counter of 0 — one zero byte each in postcard).
+fn upgrade_v1(body: &[u8]) -> Vec<u8> {
+    let mut v = body.to_vec();
+    v.push(0);
+    v
 }
 
 pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
@@ -106,7 +124,14 @@ pub fn decode<T: serde::de::DeserializeOwned>(
     kind: BlobKind,
     blob: &[u8],
 ) -> Result<T, StateError> {
-    let body = open(kind, blob)?;
+    let (version, body) = open_versioned(kind, blob)?;
+    let upgraded;
+    let body = if version == 1 {
+        upgraded = upgrade_v1(body);
+        &upgraded[..]
+    } else {
+        body
+    };
     postcard::from_bytes(body).map_err(|e| StateError::Decode(e.to_string()))
 }
 

@@ -51,6 +51,8 @@ pub struct Permanent {
     pub saved: Option<SavedState>,
     /// The TPM-established flag (PTP §6.5.2.4: persists until reset at locality 3 or 4).
     pub tpm_established: bool,
+    /// Persistent objects (`TPM2_EvictControl`), by handle. (Added in state version 2.)
+    pub persistent: BTreeMap<u32, crate::object::Object>,
 }
 
 /// Dictionary-attack protection (Part 1, §19.8).

@@ -44,6 +44,9 @@ pub struct Volatile {
     /// The audit session that has audited every command since it was started or reset
     /// (`TPMA_SESSION.auditExclusive`).
     pub exclusive_audit: Option<u32>,
+    /// The sequence number of the last `TPM2_ContextSave` (Part 1, §30.2: `contextCounter`;
+    /// kept by TPM Resume and Restart, through `TPM2_Shutdown(STATE)`). (State version 2.)
+    pub context_counter: u64,
 }
 
 /// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).
@@ -96,6 +99,8 @@ pub struct HashState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum TransientObject {
     Sequence(SequenceObject),
+    /// A key or data object. (Added in state version 2.)
+    Key(Box<crate::object::Object>),
 }
 
 impl TransientObject {
@@ -105,6 +110,7 @@ impl TransientObject {
     pub fn hierarchy(&self) -> super::Hierarchy {
         match self {
             TransientObject::Sequence(_) => super::Hierarchy::Null,
+            TransientObject::Key(o) => o.hierarchy,
         }
     }
 }

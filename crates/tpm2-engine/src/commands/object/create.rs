@@ -1,0 +1,200 @@
+//! TPM2_Create (Part 3, §12.1) and TPM2_CreatePrimary (§24.1), and the creation data
+//! and ticket they return.
+
+use crate::dispatch::handles::hierarchy_of;
+use crate::dispatch::Command;
+use crate::object::derive::make_object;
+use crate::object::protect::Protector;
+use crate::object::template::{check_public, check_sensitive_data, Parent};
+use crate::object::{hierarchy_handle, Object};
+use crate::state::Hierarchy;
+use crate::Tpm;
+use tpm2_crypto::Hasher;
+use tpm2_types::constants::{alg, st};
+use tpm2_types::object::{sized, CreationData, SensitiveCreate, Tpm2bPublic};
+use tpm2_types::structures::{TpmlPcrSelection, TpmtTicket};
+use tpm2_types::{Codec, HashAlg, Rc, Tpm2b, Tpm2bData, Tpm2bDigest};
+
+/// The parameters every creating command starts with.
+struct CreateIn {
+    sensitive: SensitiveCreate,
+    public: Tpm2bPublic,
+    outside_info: Tpm2bData,
+    creation_pcr: TpmlPcrSelection,
+}
+
+fn read_create_in(c: &mut Command<'_>) -> Result<CreateIn, Rc> {
+    let sensitive = c.params.read()?;
+    let public = c.params.read()?;
+    let outside_info = c.params.read()?;
+    let creation_pcr = c.params.read()?;
+    c.params.end()?;
+    Ok(CreateIn {
+        sensitive,
+        public,
+        outside_info,
+        creation_pcr,
+    })
+}
+
+impl Tpm {
+    /// The digest of the selected PCRs' current values (PCRs of unallocated banks are
+    /// skipped), concatenated in selection order.
+    pub(crate) fn pcr_select_digest(&self, alg: HashAlg, sel: &TpmlPcrSelection) -> Vec<u8> {
+        let mut d = Hasher::new(alg);
+        for s in &sel.0 {
+            for p in s.select.iter() {
+                if let Some(v) = self.vol.pcrs.value(s.hash, p) {
+                    d.update(v);
+                }
+            }
+        }
+        d.finish()
+    }
+
+    /// The primary seed of a hierarchy.
+    pub(crate) fn primary_seed(&self, h: Hierarchy) -> &[u8] {
+        match h {
+            Hierarchy::Platform => self.perm.pps.as_slice(),
+            Hierarchy::Owner => self.perm.sps.as_slice(),
+            Hierarchy::Endorsement => self.perm.eps.as_slice(),
+            Hierarchy::Null => self.vol.state_reset.null_seed.as_slice(),
+        }
+    }
+
+    /// A creation ticket (Part 2, §10.7.3): `HMAC(proof, TPM_ST_CREATION || Name ||
+    /// creationHash)`.
+    pub(crate) fn creation_ticket(
+        &mut self,
+        hierarchy: u32,
+        name: &[u8],
+        hash: &[u8],
+    ) -> TpmtTicket {
+        let proof = self.hierarchy_proof(hierarchy).to_vec();
+        let mut m = self.rt.keyed_mac(&proof);
+        m.update(&st::CREATION.to_be_bytes());
+        m.update(name);
+        m.update(hash);
+        TpmtTicket {
+            tag: st::CREATION,
+            hierarchy,
+            digest: Tpm2bDigest::from(m.finish()),
+        }
+    }
+
+    /// Writes creationData, creationHash and creationTicket of a new object.
+    #[allow(clippy::too_many_arguments)]
+    fn put_creation(
+        &mut self,
+        c: &mut Command<'_>,
+        object: &Object,
+        parent: u32,
+        locality: u8,
+        input: &CreateIn,
+    ) {
+        let name_alg = object.public.name_alg.unwrap_or(HashAlg::Sha256);
+        let (parent_name_alg, parent_name, parent_qn) = match self.object(parent) {
+            Some(p) => (
+                p.public.name_alg.map_or(alg::NULL, |h| h.id()),
+                p.name.clone(),
+                p.qualified_name.clone(),
+            ),
+            None => (
+                alg::NULL,
+                parent.to_be_bytes().to_vec(),
+                parent.to_be_bytes().to_vec(),
+            ),
+        };
+        let data = CreationData {
+            pcr_select: input.creation_pcr.clone(),
+            pcr_digest: Tpm2b(self.pcr_select_digest(name_alg, &input.creation_pcr)),
+            locality: 1 << locality.min(4),
+            parent_name_alg,
+            parent_name: Tpm2b(parent_name),
+            parent_qualified_name: Tpm2b(parent_qn),
+            outside_info: input.outside_info.clone(),
+        };
+        let bytes = data.to_bytes();
+        let hash = Hasher::new(name_alg).with(&bytes).finish();
+        let hierarchy = hierarchy_handle(object.hierarchy);
+        let ticket = self.creation_ticket(hierarchy, &object.name, &hash);
+        sized(&mut c.out, |o| o.extend_from_slice(&bytes));
+        c.put(&Tpm2bDigest::from(hash));
+        c.put(&ticket);
+    }
+
+    /// Makes a child of the storage parent at handle 1: the validated template, a fresh
+    /// secret, its sensitive area wrapped under the parent.
+    fn create_child(&mut self, parent_h: u32, input: &CreateIn) -> Result<(Object, Vec<u8>), Rc> {
+        let parent = self.object_at(parent_h, 1)?;
+        if !parent.is_storage() {
+            return Err(Rc::TYPE.handle(1));
+        }
+        let public = &input.public.0;
+        check_public(public, Parent::Object(parent), 2)?;
+        check_sensitive_data(public, input.sensitive.data.len(), 1, 2)?;
+        let hierarchy = parent.hierarchy;
+        let parent_qn = parent.qualified_name.clone();
+        let (public, mut sensitive) = {
+            let rng = &mut self.rt.drbg;
+            make_object(public, input.sensitive.data.as_slice(), rng)?
+        };
+        sensitive.auth = input.sensitive.user_auth.clone();
+        let object = Object::new(public, Some(sensitive), hierarchy, &parent_qn);
+        let parent = self.object_at(parent_h, 1)?;
+        let protector = Protector::of(parent).ok_or(Rc::TYPE.handle(1))?;
+        let private = protector.wrap(&object.name, object.sensitive.as_ref().ok_or(Rc::FAILURE)?);
+        Ok((object, private))
+    }
+}
+
+/// TPM2_Create: a child object returned wrapped (not loaded).
+pub fn create(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let input = read_create_in(c)?;
+    let parent = c.handle(0);
+    let (object, private) = tpm.create_child(parent, &input)?;
+    c.put(&Tpm2b::<{ tpm2_types::object::MAX_PRIVATE }>(private));
+    c.put(&Tpm2bPublic(object.public.clone()));
+    tpm.put_creation(c, &object, parent, c.locality, &input);
+    Ok(())
+}
+
+/// TPM2_CreatePrimary: a primary object derived from the hierarchy's seed, loaded.
+pub fn create_primary(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let input = read_create_in(c)?;
+    let handle = c.handle(0);
+    let hierarchy = hierarchy_of(handle).ok_or(Rc::HIERARCHY.handle(1))?;
+    let public = &input.public.0;
+    check_public(public, Parent::Hierarchy, 2)?;
+    check_sensitive_data(public, input.sensitive.data.len(), 1, 2)?;
+    if tpm.free_object_slots() == 0 {
+        return Err(Rc::OBJECT_MEMORY);
+    }
+    let seed = tpm.primary_seed(hierarchy).to_vec();
+    let derived = tpm.derive_primary(&seed, public, input.sensitive.data.as_slice())?;
+    let mut sensitive = derived.sensitive;
+    sensitive.auth = input.sensitive.user_auth.clone();
+    let mut object = Object::new(
+        derived.public,
+        Some(sensitive),
+        hierarchy,
+        &handle.to_be_bytes(),
+    );
+    object.primary = true;
+    let _ = object.key.set(derived.parsed);
+    let h = tpm.load_object(object.clone())?;
+    c.out_handle = Some(h);
+    c.put(&Tpm2bPublic(object.public.clone()));
+    tpm.put_creation(c, &object, handle, c.locality, &input);
+    c.put(&Tpm2b::<{ tpm2_types::MAX_DIGEST_SIZE + 2 }>(
+        object.name.clone(),
+    ));
+    Ok(())
+}
+
+impl Tpm {
+    /// Free transient object slots.
+    pub(crate) fn free_object_slots(&self) -> usize {
+        crate::commands::capability::MAX_LOADED_OBJECTS.saturating_sub(self.vol.objects.len())
+    }
+}

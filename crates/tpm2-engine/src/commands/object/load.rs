@@ -1,0 +1,205 @@
+//! TPM2_Load (Part 3, §12.2), TPM2_LoadExternal (§12.3), TPM2_ReadPublic (§12.4),
+//! TPM2_Unseal (§12.7), TPM2_ObjectChangeAuth (§12.8).
+
+use crate::dispatch::handles::hierarchy_of;
+use crate::dispatch::Command;
+use crate::object::keys::Key;
+use crate::object::protect::Protector;
+use crate::object::template::{check_public, Parent};
+use crate::object::Object;
+use crate::state::{Hierarchy, TransientObject};
+use crate::Tpm;
+use std::sync::Arc;
+use tpm2_crypto::digest;
+use tpm2_types::constants::{alg, ht, obj_attr, rh};
+use tpm2_types::object::{Tpm2bPublic, TpmtSensitive, Unique, MAX_PRIVATE};
+use tpm2_types::{Rc, Tpm2b, Tpm2bAuth, Tpm2bName};
+
+type Tpm2bPrivate = Tpm2b<MAX_PRIVATE>;
+
+/// Checks that a sensitive area belongs to its public area (`TPM_RC_BINDING`, `TPM_RC_TYPE`
+/// or `TPM_RC_KEY` before the parameter number) and parses the key.
+pub(crate) fn bind(public: &tpm2_types::object::TpmtPublic, s: &TpmtSensitive) -> Result<Key, Rc> {
+    if s.type_alg != public.type_alg() {
+        return Err(Rc::TYPE);
+    }
+    let name_alg = public.name_alg.ok_or(Rc::HASH)?;
+    if s.auth.len() > name_alg.digest_size() {
+        return Err(Rc::SIZE);
+    }
+    if let Unique::Digest(u) = &public.unique {
+        // KEYEDHASH and SYMCIPHER: unique = H(seedValue || sensitive).
+        if u.as_slice() != digest(name_alg, &[s.seed.as_slice(), &s.sensitive]).as_slice() {
+            return Err(Rc::BINDING);
+        }
+        if let tpm2_types::object::PublicParms::SymCipher(d) = &public.parms {
+            if s.sensitive.len() * 8 != d.key_bits as usize {
+                return Err(Rc::KEY_SIZE);
+            }
+        }
+    }
+    Key::from_object(public, Some(s))
+}
+
+/// TPM2_Load: a child wrapped by Create, under the storage parent at handle 1.
+pub fn load(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let private: Tpm2bPrivate = c.params.read()?;
+    let public: Tpm2bPublic = c.params.read()?;
+    c.params.end()?;
+    let parent_h = c.handle(0);
+    let parent = tpm.object_at(parent_h, 1)?;
+    if !parent.is_storage() {
+        return Err(Rc::TYPE.handle(1));
+    }
+    if tpm.free_object_slots() == 0 {
+        return Err(Rc::OBJECT_MEMORY);
+    }
+    let parent = tpm.object_at(parent_h, 1)?;
+    check_public(&public.0, Parent::Object(parent), 2)?;
+    let protector = Protector::of(parent).ok_or(Rc::TYPE.handle(1))?;
+    let name = crate::object::public_name(&public.0);
+    let sensitive = protector
+        .unwrap(&name, private.as_slice())
+        .map_err(|e| e.param(1))?;
+    let key = bind(&public.0, &sensitive).map_err(|e| e.param(2))?;
+    let object = Object::new(
+        public.0,
+        Some(sensitive),
+        parent.hierarchy,
+        &parent.qualified_name.clone(),
+    );
+    let _ = object.key.set(Arc::new(key));
+    let name = object.name.clone();
+    let h = tpm.load_object(object)?;
+    c.out_handle = Some(h);
+    c.put(&Tpm2bName::from(name));
+    Ok(())
+}
+
+/// TPM2_LoadExternal: a public key, or a whole key that is not protected by this TPM
+/// (then only in the NULL hierarchy and never fixed to a TPM or a parent).
+pub fn load_external(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let sensitive: Option<TpmtSensitive> = c.params.read_with(|r| {
+        let n = r.u16()?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut sub = r.sub(n as usize)?;
+        let s = <TpmtSensitive as tpm2_types::Codec>::read(&mut sub)?;
+        if !sub.is_empty() {
+            return Err(Rc::SIZE);
+        }
+        Ok(Some(s))
+    })?;
+    let public: Tpm2bPublic = c.params.read_with(|r| Tpm2bPublic::read_opt(r, true))?;
+    let hierarchy_h = c.params.read_with(|r| match r.u32()? {
+        h @ (rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL) => Ok(h),
+        _ => Err(Rc::VALUE),
+    })?;
+    c.params.end()?;
+    let hierarchy = hierarchy_of(hierarchy_h).ok_or(Rc::VALUE.param(3))?;
+    if !tpm.hierarchy_enabled(hierarchy) {
+        return Err(Rc::HIERARCHY.param(3));
+    }
+    let public = public.0;
+    if sensitive.is_some() {
+        if public.has(obj_attr::FIXED_TPM) || public.has(obj_attr::FIXED_PARENT) {
+            return Err(Rc::ATTRIBUTES.param(2));
+        }
+        if hierarchy != Hierarchy::Null {
+            return Err(Rc::HIERARCHY.param(3));
+        }
+    }
+    if public.name_alg.is_none() && sensitive.is_some() {
+        return Err(Rc::HASH.param(2));
+    }
+    check_public(&public, Parent::None, 2)?;
+    if tpm.free_object_slots() == 0 {
+        return Err(Rc::OBJECT_MEMORY);
+    }
+    let key = match &sensitive {
+        Some(s) => bind(&public, s).map_err(|e| e.param(2))?,
+        None => Key::from_object(&public, None).map_err(|e| e.param(2))?,
+    };
+    let mut object = Object::new(public, sensitive, hierarchy, &hierarchy_h.to_be_bytes());
+    object.external = true;
+    let _ = object.key.set(Arc::new(key));
+    let h = tpm.load_object(object)?;
+    // An object without a nameAlg is named by its handle.
+    let name = match tpm.object(h) {
+        Some(o) if o.name.is_empty() => h.to_be_bytes().to_vec(),
+        Some(o) => o.name.clone(),
+        None => Vec::new(),
+    };
+    c.out_handle = Some(h);
+    c.put(&Tpm2bName::from(name));
+    Ok(())
+}
+
+/// TPM2_ReadPublic: public area, Name and qualified Name (not of a sequence object).
+pub fn read_public(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    c.params.end()?;
+    let h = c.handle(0);
+    if let Some(TransientObject::Sequence(_)) = tpm.vol.objects.get(&h) {
+        return Err(Rc::SEQUENCE.handle(1));
+    }
+    let o = tpm.object_at(h, 1)?;
+    let (public, name, qn) = (o.public.clone(), o.name.clone(), o.qualified_name.clone());
+    c.put(&Tpm2bPublic(public));
+    c.put(&Tpm2bName::from(name));
+    c.put(&Tpm2bName::from(qn));
+    Ok(())
+}
+
+/// TPM2_Unseal: the data of a sealed data object (a KEYEDHASH object that is neither a
+/// signing nor a decryption key).
+pub fn unseal(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    c.params.end()?;
+    let o = tpm.object_at(c.handle(0), 1)?;
+    if o.public.type_alg() != alg::KEYEDHASH {
+        return Err(Rc::TYPE.handle(1));
+    }
+    if o.has(obj_attr::RESTRICTED) || o.has(obj_attr::DECRYPT) || o.has(obj_attr::SIGN_ENCRYPT) {
+        return Err(Rc::ATTRIBUTES.handle(1));
+    }
+    let data = o
+        .sensitive
+        .as_ref()
+        .map(|s| s.sensitive.clone())
+        .unwrap_or_default();
+    c.put(&Tpm2b::<{ tpm2_types::object::MAX_SYM_DATA }>(data));
+    Ok(())
+}
+
+/// TPM2_ObjectChangeAuth: the object's sensitive area with a new authValue, wrapped again
+/// under its parent (the loaded object keeps its old authValue).
+pub fn object_change_auth(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let new_auth: Tpm2bAuth = c.params.read()?;
+    c.params.end()?;
+    let (oh, ph) = (c.handle(0), c.handle(1));
+    if (oh >> 24) as u8 != ht::TRANSIENT {
+        return Err(Rc::HANDLE.handle(1));
+    }
+    let o = tpm.object_at(oh, 1)?;
+    if o.primary || o.external {
+        return Err(Rc::TYPE.handle(1));
+    }
+    let name_alg = o.public.name_alg.ok_or(Rc::TYPE.handle(1))?;
+    if crate::dispatch::auth::trim_zeros(new_auth.as_slice()).len() > name_alg.digest_size() {
+        return Err(Rc::SIZE.param(1));
+    }
+    // The parent must be the object's parent: its qualified name and the object's Name
+    // give the object's qualified name.
+    let parent_qn = tpm.parent_qualified_name(ph);
+    if crate::object::qualified_name(&o.public, &parent_qn, &o.name) != o.qualified_name {
+        return Err(Rc::TYPE.handle(2));
+    }
+    let mut sensitive = o.sensitive.clone().ok_or(Rc::TYPE.handle(1))?;
+    sensitive.auth = new_auth;
+    let name = o.name.clone();
+    let parent = tpm.object_at(ph, 2)?;
+    let protector = Protector::of(parent).ok_or(Rc::TYPE.handle(2))?;
+    let private = protector.wrap(&name, &sensitive);
+    c.put(&Tpm2bPrivate::from(private));
+    Ok(())
+}
