@@ -3,10 +3,13 @@
 //! answers every command with a 10-byte success response (the transport's floor).
 //!
 //! Reports: start → first response, round trips (p10 for light commands, median for heavy
-//! ones) for GetRandom, PCR_Extend, PCR_Read, Hash 1 KiB, and RSS after warm-up.
+//! ones) for GetRandom, PCR_Extend, PCR_Read, Hash 1 KiB, RSS after warm-up, and the
+//! object commands (`objects.rs`).
 //!
 //! Usage: cargo run --release --manifest-path benches/daemon-vs-swtpm/Cargo.toml -- \
 //!          [FERROTPM_BIN] [ROUNDS]
+
+mod objects;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -51,10 +54,26 @@ fn ops() -> Vec<Op> {
     hash.extend_from_slice(&0x000Bu16.to_be_bytes());
     hash.extend_from_slice(&0x4000_0001u32.to_be_bytes());
     vec![
-        Op { name: "GetRandom 32 B", heavy: false, cmd: command(0x17B, &[], false, &32u16.to_be_bytes()) },
-        Op { name: "PCR_Extend SHA-256", heavy: false, cmd: command(0x182, &[10], true, &extend) },
-        Op { name: "PCR_Read 8 PCRs", heavy: false, cmd: command(0x17E, &[], false, &read) },
-        Op { name: "Hash SHA-256 1 KiB", heavy: true, cmd: command(0x17D, &[], false, &hash) },
+        Op {
+            name: "GetRandom 32 B",
+            heavy: false,
+            cmd: command(0x17B, &[], false, &32u16.to_be_bytes()),
+        },
+        Op {
+            name: "PCR_Extend SHA-256",
+            heavy: false,
+            cmd: command(0x182, &[10], true, &extend),
+        },
+        Op {
+            name: "PCR_Read 8 PCRs",
+            heavy: false,
+            cmd: command(0x17E, &[], false, &read),
+        },
+        Op {
+            name: "Hash SHA-256 1 KiB",
+            heavy: true,
+            cmd: command(0x17D, &[], false, &hash),
+        },
     ]
 }
 
@@ -62,7 +81,9 @@ fn free_port_pair() -> u16 {
     for p in (30000..60000).step_by(7) {
         let seed = (std::process::id() as u16).wrapping_mul(13);
         let p = 30000 + (p + seed) % 30000;
-        if TcpListener::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+        if TcpListener::bind(("127.0.0.1", p)).is_ok()
+            && TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
+        {
             return p;
         }
     }
@@ -103,7 +124,13 @@ impl Drop for Server {
 
 const GET_RANDOM_8: [u8; 12] = [0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7B, 0, 8];
 
-fn start_tpm(name: &'static str, prog: &str, args: Vec<String>, port: u16, dir: std::path::PathBuf) -> Server {
+fn start_tpm(
+    name: &'static str,
+    prog: &str,
+    args: Vec<String>,
+    port: u16,
+    dir: std::path::PathBuf,
+) -> Server {
     let t0 = Instant::now();
     let child = Command::new(prog)
         .args(&args)
@@ -123,7 +150,11 @@ fn start_tpm(name: &'static str, prog: &str, args: Vec<String>, port: u16, dir: 
             if s.write_all(&GET_RANDOM_8).is_ok() {
                 let mut head = [0u8; 10];
                 if s.read_exact(&mut head).is_ok() && head[6..10] == [0, 0, 0, 0] {
-                    let mut rest = vec![0u8; u32::from_be_bytes([head[2], head[3], head[4], head[5]]) as usize - 10];
+                    let mut rest =
+                        vec![
+                            0u8;
+                            u32::from_be_bytes([head[2], head[3], head[4], head[5]]) as usize - 10
+                        ];
                     s.read_exact(&mut rest).unwrap();
                     break s;
                 }
@@ -132,7 +163,13 @@ fn start_tpm(name: &'static str, prog: &str, args: Vec<String>, port: u16, dir: 
         std::thread::sleep(Duration::from_micros(200));
     };
     let elapsed = t0.elapsed();
-    Server { name, child: Some(child), conn, start_to_first: Some(elapsed), _dir: Some(dir) }
+    Server {
+        name,
+        child: Some(child),
+        conn,
+        start_to_first: Some(elapsed),
+        _dir: Some(dir),
+    }
 }
 
 /// The floor: a separate process (this binary with `--null-server PORT`) that answers every
@@ -140,17 +177,29 @@ fn start_tpm(name: &'static str, prog: &str, args: Vec<String>, port: u16, dir: 
 fn start_null_server() -> Server {
     let port = free_port_pair();
     let exe = std::env::current_exe().unwrap();
-    let child = Command::new(exe).args(["--null-server", &port.to_string()]).spawn().unwrap();
+    let child = Command::new(exe)
+        .args(["--null-server", &port.to_string()])
+        .spawn()
+        .unwrap();
     let t0 = Instant::now();
     let conn = loop {
         if let Ok(c) = TcpStream::connect(("127.0.0.1", port)) {
             break c;
         }
-        assert!(t0.elapsed() < Duration::from_secs(10), "null server did not start");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "null server did not start"
+        );
         std::thread::sleep(Duration::from_millis(1));
     };
     conn.set_nodelay(true).unwrap();
-    Server { name: "do-nothing", child: Some(child), conn, start_to_first: None, _dir: None }
+    Server {
+        name: "do-nothing",
+        child: Some(child),
+        conn,
+        start_to_first: None,
+        _dir: None,
+    }
 }
 
 fn null_server(port: u16) {
@@ -179,7 +228,13 @@ fn null_server(port: u16) {
 fn rss_kib(s: &Server) -> Option<u64> {
     let pid = s.child.as_ref()?.id();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn quantile(v: &mut [f64], q: f64) -> f64 {
@@ -193,7 +248,10 @@ fn main() {
         null_server(args[2].parse().unwrap());
         return;
     }
-    let ferro = args.get(1).cloned().unwrap_or_else(|| "target/release/ferrotpm".into());
+    let ferro = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "target/release/ferrotpm".into());
     let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
     let per_round = 200;
     let tmp = std::env::temp_dir().join(format!("ferrotpm-bench-{}", std::process::id()));
@@ -205,11 +263,16 @@ fn main() {
         "swtpm",
         "swtpm",
         vec![
-            "socket".into(), "--tpm2".into(),
-            "--server".into(), format!("type=tcp,port={sp}"),
-            "--ctrl".into(), format!("type=tcp,port={}", sp + 1),
-            "--flags".into(), "not-need-init,startup-clear".into(),
-            "--tpmstate".into(), format!("dir={}", sdir.display()),
+            "socket".into(),
+            "--tpm2".into(),
+            "--server".into(),
+            format!("type=tcp,port={sp}"),
+            "--ctrl".into(),
+            format!("type=tcp,port={}", sp + 1),
+            "--flags".into(),
+            "not-need-init,startup-clear".into(),
+            "--tpmstate".into(),
+            format!("dir={}", sdir.display()),
         ],
         sp,
         sdir,
@@ -221,11 +284,16 @@ fn main() {
         "ferrotpm",
         &ferro,
         vec![
-            "socket".into(), "--tpm2".into(),
-            "--server".into(), format!("type=tcp,port={fp}"),
-            "--ctrl".into(), format!("type=tcp,port={}", fp + 1),
-            "--flags".into(), "not-need-init,startup-clear".into(),
-            "--tpmstate".into(), format!("dir={}", fdir.display()),
+            "socket".into(),
+            "--tpm2".into(),
+            "--server".into(),
+            format!("type=tcp,port={fp}"),
+            "--ctrl".into(),
+            format!("type=tcp,port={}", fp + 1),
+            "--flags".into(),
+            "not-need-init,startup-clear".into(),
+            "--tpmstate".into(),
+            format!("dir={}", fdir.display()),
         ],
         fp,
         fdir,
@@ -239,7 +307,14 @@ fn main() {
     for op in ops() {
         for s in servers.iter_mut().take(2) {
             let r = round_trip(&mut s.conn, &op.cmd);
-            assert_eq!(r[6..10], [0, 0, 0, 0], "{} answered {:02x?} to {}", s.name, &r[6..10], op.name);
+            assert_eq!(
+                r[6..10],
+                [0, 0, 0, 0],
+                "{} answered {:02x?} to {}",
+                s.name,
+                &r[6..10],
+                op.name
+            );
         }
         let mut samples: [Vec<f64>; 3] = Default::default();
         for round in 0..rounds {
@@ -257,10 +332,19 @@ fn main() {
         let v: Vec<f64> = samples.iter_mut().map(|s| quantile(s, q)).collect();
         println!(
             "| {} | {stat} | {:.1} | {:.1} | {:.1} | {:.2}× | {:.2}× |",
-            op.name, v[0], v[1], v[2], v[0] / v[1], v[0] / v[2]
+            op.name,
+            v[0],
+            v[1],
+            v[2],
+            v[0] / v[1],
+            v[0] / v[2]
         );
     }
-    let (rf, rs) = (rss_kib(&servers[0]).unwrap_or(0), rss_kib(&servers[1]).unwrap_or(0));
+    let (rf, rs) = (
+        rss_kib(&servers[0]).unwrap_or(0),
+        rss_kib(&servers[1]).unwrap_or(0),
+    );
+    objects::run(&mut servers[..2], rounds.max(10));
     drop(servers);
     // Start → first response: the median of several fresh starts each (fresh state
     // directories), alternating, since a start includes disk writes whose time varies.
@@ -270,13 +354,22 @@ fn main() {
             let port = free_port_pair();
             let dir = tmp.join(format!("start-{which}-{i}"));
             std::fs::create_dir_all(&dir).unwrap();
-            let (name, prog) = if which == 0 { ("ferrotpm", ferro.as_str()) } else { ("swtpm", "swtpm") };
+            let (name, prog) = if which == 0 {
+                ("ferrotpm", ferro.as_str())
+            } else {
+                ("swtpm", "swtpm")
+            };
             let args = vec![
-                "socket".into(), "--tpm2".into(),
-                "--server".into(), format!("type=tcp,port={port}"),
-                "--ctrl".into(), format!("type=tcp,port={}", port + 1),
-                "--flags".into(), "not-need-init,startup-clear".into(),
-                "--tpmstate".into(), format!("dir={}", dir.display()),
+                "socket".into(),
+                "--tpm2".into(),
+                "--server".into(),
+                format!("type=tcp,port={port}"),
+                "--ctrl".into(),
+                format!("type=tcp,port={}", port + 1),
+                "--flags".into(),
+                "not-need-init,startup-clear".into(),
+                "--tpmstate".into(),
+                format!("dir={}", dir.display()),
             ];
             let s = start_tpm(name, prog, args, port, dir);
             starts[which].push(s.start_to_first.unwrap().as_secs_f64() * 1e3);
@@ -285,7 +378,15 @@ fn main() {
     let st: Vec<f64> = starts.iter_mut().map(|v| quantile(v, 0.5)).collect();
     println!("\n| measure | ferrotpm | swtpm | ferrotpm / swtpm |");
     println!("|---|---:|---:|---:|");
-    println!("| start → first response, median of 10 (ms) | {:.1} | {:.1} | {:.2}× |", st[0], st[1], st[0] / st[1]);
-    println!("| RSS after warm-up (KiB) | {rf} | {rs} | {:.2}× |", rf as f64 / rs as f64);
+    println!(
+        "| start → first response, median of 10 (ms) | {:.1} | {:.1} | {:.2}× |",
+        st[0],
+        st[1],
+        st[0] / st[1]
+    );
+    println!(
+        "| RSS after warm-up (KiB) | {rf} | {rs} | {:.2}× |",
+        rf as f64 / rs as f64
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }
