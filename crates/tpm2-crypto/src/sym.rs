@@ -91,6 +91,186 @@ pub fn param_crypt(
     }
 }
 
+/// A block cipher mode of TPM2_EncryptDecrypt and symmetric objects (`TPMI_ALG_SYM_MODE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymMode {
+    Cfb,
+    Ctr,
+    Ofb,
+    Cbc,
+    Ecb,
+}
+
+impl SymMode {
+    /// `TPM_ALG_CTR` (0x0040), `_OFB` (0x0041), `_CBC` (0x0042), `_CFB` (0x0043),
+    /// `_ECB` (0x0044).
+    pub fn id(self) -> u16 {
+        match self {
+            SymMode::Ctr => 0x0040,
+            SymMode::Ofb => 0x0041,
+            SymMode::Cbc => 0x0042,
+            SymMode::Cfb => 0x0043,
+            SymMode::Ecb => 0x0044,
+        }
+    }
+
+    pub fn from_id(id: u16) -> Option<Self> {
+        match id {
+            0x0040 => Some(SymMode::Ctr),
+            0x0041 => Some(SymMode::Ofb),
+            0x0042 => Some(SymMode::Cbc),
+            0x0043 => Some(SymMode::Cfb),
+            0x0044 => Some(SymMode::Ecb),
+            _ => None,
+        }
+    }
+}
+
+/// Why [`aes_crypt`] refused its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymError {
+    /// The key is not 16, 24 or 32 octets.
+    KeySize,
+    /// CBC or ECB data that is not a whole number of blocks (`TPM_RC_SIZE`).
+    Size,
+    /// An IV that is not one block long (any mode but ECB, which has none).
+    Iv,
+}
+
+enum AesKey {
+    A128(aes::Aes128),
+    A192(aes::Aes192),
+    A256(aes::Aes256),
+}
+
+impl AesKey {
+    fn new(key: &[u8]) -> Result<Self, SymError> {
+        match key.len() {
+            16 => Ok(AesKey::A128(aes::Aes128::new(key.into()))),
+            24 => Ok(AesKey::A192(aes::Aes192::new(key.into()))),
+            32 => Ok(AesKey::A256(aes::Aes256::new(key.into()))),
+            _ => Err(SymError::KeySize),
+        }
+    }
+
+    fn encrypt(&self, block: &mut [u8; BLOCK]) {
+        let b = aes::Block::from_mut_slice(block);
+        match self {
+            AesKey::A128(c) => c.encrypt_block(b),
+            AesKey::A192(c) => c.encrypt_block(b),
+            AesKey::A256(c) => c.encrypt_block(b),
+        }
+    }
+
+    fn decrypt(&self, block: &mut [u8; BLOCK]) {
+        use aes::cipher::BlockDecrypt;
+        let b = aes::Block::from_mut_slice(block);
+        match self {
+            AesKey::A128(c) => c.decrypt_block(b),
+            AesKey::A192(c) => c.decrypt_block(b),
+            AesKey::A256(c) => c.decrypt_block(b),
+        }
+    }
+}
+
+/// AES (key of 16, 24 or 32 octets) in `mode` over `data` in place, starting from `iv`;
+/// returns ivOut as TPM2_EncryptDecrypt defines it (Part 3 §15.2; the TCG reference
+/// `CryptSymmetricEncrypt`/`CryptSymmetricDecrypt`, Part 4), so that a message encrypted in
+/// pieces of whole blocks, each call given the previous ivOut, equals one call over the
+/// whole:
+/// - CBC: the last ciphertext block; data must be whole blocks.
+/// - ECB: no chaining; data must be whole blocks; `iv` is ignored (TPM2_EncryptDecrypt
+///   takes an empty one) and returned unchanged if it is one block, else zeros.
+/// - CFB (CFB-128, SP 800-38A §6.3): the last ciphertext block; after a partial last block
+///   of m octets, its m ciphertext octets followed by 16 - m zero octets.
+/// - CTR (SP 800-38A §6.5, the whole block a big-endian counter that wraps): the counter
+///   of the next block; a partial last block consumes a whole counter value.
+/// - OFB (SP 800-38A §6.4): the last keystream block (whole, even after a partial block).
+///
+/// Empty data changes nothing and returns `iv`.
+pub fn aes_crypt(
+    mode: SymMode,
+    key: &[u8],
+    iv: &[u8],
+    data: &mut [u8],
+    encrypt: bool,
+) -> Result<[u8; BLOCK], SymError> {
+    let cipher = AesKey::new(key)?;
+    if mode == SymMode::Ecb {
+        if !data.len().is_multiple_of(BLOCK) {
+            return Err(SymError::Size);
+        }
+        for chunk in data.chunks_exact_mut(BLOCK) {
+            let block: &mut [u8; BLOCK] = chunk.try_into().map_err(|_| SymError::Size)?;
+            if encrypt {
+                cipher.encrypt(block);
+            } else {
+                cipher.decrypt(block);
+            }
+        }
+        return Ok(iv.try_into().unwrap_or([0u8; BLOCK]));
+    }
+    let mut chain: [u8; BLOCK] = iv.try_into().map_err(|_| SymError::Iv)?;
+    if mode == SymMode::Cbc && !data.len().is_multiple_of(BLOCK) {
+        return Err(SymError::Size);
+    }
+    let mut ks = [0u8; BLOCK];
+    for chunk in data.chunks_mut(BLOCK) {
+        match mode {
+            SymMode::Cbc => {
+                let block: &mut [u8; BLOCK] = chunk.try_into().map_err(|_| SymError::Size)?;
+                if encrypt {
+                    for (b, c) in block.iter_mut().zip(&chain) {
+                        *b ^= c;
+                    }
+                    cipher.encrypt(block);
+                    chain = *block;
+                } else {
+                    let c_in = *block;
+                    cipher.decrypt(block);
+                    for (b, c) in block.iter_mut().zip(&chain) {
+                        *b ^= c;
+                    }
+                    chain = c_in;
+                }
+            }
+            SymMode::Cfb => {
+                ks = chain;
+                cipher.encrypt(&mut ks);
+                let mut next = [0u8; BLOCK];
+                for (i, b) in chunk.iter_mut().enumerate() {
+                    let c_in = *b;
+                    *b ^= ks[i];
+                    next[i] = if encrypt { *b } else { c_in };
+                }
+                chain = next;
+            }
+            SymMode::Ctr => {
+                ks = chain;
+                cipher.encrypt(&mut ks);
+                for byte in chain.iter_mut().rev() {
+                    *byte = byte.wrapping_add(1);
+                    if *byte != 0 {
+                        break;
+                    }
+                }
+                for (b, k) in chunk.iter_mut().zip(&ks) {
+                    *b ^= k;
+                }
+            }
+            SymMode::Ofb => {
+                cipher.encrypt(&mut chain);
+                for (b, k) in chunk.iter_mut().zip(&chain) {
+                    *b ^= k;
+                }
+            }
+            SymMode::Ecb => {}
+        }
+    }
+    ks.zeroize();
+    Ok(chain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,0 @@
-//! ECC over the NIST curves: key generation, ECDSA, ECSchnorr, ECDH.
