@@ -4,7 +4,8 @@
 //! A session's handle is its slot (0–63, the lowest free one, shared by HMAC and policy
 //! sessions) in the `0x02` (HMAC) or `0x03` (policy and trial) range, as libtpms assigns
 //! them. At most [`MAX_LOADED_SESSIONS`] are loaded at once (`TPM_RC_SESSION_MEMORY`
-//! beyond). Sessions cannot be context-saved yet, so every active session is loaded.
+//! beyond); a session saved with `TPM2_ContextSave` keeps its slot (it is active, not
+//! loaded) until its context is loaded again or it is flushed.
 
 use crate::state::{AuthSession, SessionType};
 use crate::Tpm;
@@ -50,7 +51,10 @@ impl Tpm {
             return Err(Rc::SESSION_MEMORY);
         }
         let free = (0..MAX_ACTIVE_SESSIONS)
-            .find(|i| !self.vol.sessions.keys().any(|k| slot(*k) == *i))
+            .find(|i| {
+                !self.vol.sessions.keys().any(|k| slot(*k) == *i)
+                    && !self.vol.saved_sessions.keys().any(|k| slot(*k) == *i)
+            })
             .ok_or(Rc::SESSION_HANDLES)?;
         let base = match s.kind {
             SessionType::Hmac => rh::HMAC_SESSION_FIRST,
@@ -69,11 +73,25 @@ impl Tpm {
         self.vol.sessions.remove(&h).is_some()
     }
 
-    /// Every startup loses the loaded sessions (Part 1, §36.7; saved ones would survive a
-    /// TPM Restart or Resume, and there are none).
+    /// Every startup loses the loaded sessions (Part 1, §36.7), and here the saved ones
+    /// too: their contexts are refused after any startup (the spec would let saved
+    /// sessions survive a TPM Restart or Resume; see ARCHITECTURE.md).
     pub(crate) fn sessions_startup(&mut self) {
         self.vol.sessions.clear();
+        self.vol.saved_sessions.clear();
         self.vol.exclusive_audit = None;
+    }
+
+    /// Active sessions: loaded and saved.
+    pub(crate) fn sessions_active(&self) -> u32 {
+        (self.vol.sessions.len() + self.vol.saved_sessions.len()) as u32
+    }
+
+    /// Saved session handles, ascending by slot (`TPM_HT_SAVED_SESSION`).
+    pub(crate) fn saved_session_handles(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.vol.saved_sessions.keys().copied().collect();
+        v.sort_by_key(|h| slot(*h));
+        v
     }
 
     /// Loaded session handles from `from` on, ascending by slot (`TPM_HT_LOADED_SESSION`

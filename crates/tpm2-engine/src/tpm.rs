@@ -336,12 +336,25 @@ impl Volatile {
             sessions: Default::default(),
             exclusive_audit: None,
             context_counter: 0,
+            saved_sessions: Default::default(),
         }
     }
 
     fn validate(&self) -> Result<(), String> {
         self.pcrs.validate()?;
         crate::session::validate(&self.sessions)?;
+        for (h, seq) in &self.saved_sessions {
+            if !crate::session::is_session_handle(*h)
+                || crate::session::slot(*h) >= crate::session::MAX_ACTIVE_SESSIONS
+                || self
+                    .sessions
+                    .keys()
+                    .any(|k| crate::session::slot(*k) == crate::session::slot(*h))
+                || *seq > self.context_counter
+            {
+                return Err(format!("saved session {h:#x} is inconsistent"));
+            }
+        }
         if let Some(h) = self.exclusive_audit {
             if self.sessions.get(&h).is_none_or(|s| s.audit.is_none()) {
                 return Err(format!(

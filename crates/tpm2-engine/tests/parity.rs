@@ -257,7 +257,11 @@ fn algorithms_do_not_list_null() {
     let _more = rd.u8().unwrap();
     let _cap = rd.u32().unwrap();
     assert_eq!(rd.u32().unwrap(), 1);
-    assert_eq!(rd.u16().unwrap(), 0x0014, "the next algorithm after NULL (RSASSA)");
+    assert_eq!(
+        rd.u16().unwrap(),
+        0x0014,
+        "the next algorithm after NULL (RSASSA)"
+    );
 }
 
 #[test]

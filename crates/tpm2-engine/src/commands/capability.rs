@@ -114,10 +114,12 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         }
         cap::HANDLES => {
             let hs = tpm.handles_of_type(property).ok_or(p2(Rc::HANDLE))?;
-            // Loaded sessions are listed by slot, HMAC and policy handles together.
+            // Loaded (and saved) sessions are listed by slot, HMAC and policy handles
+            // together, from the range asked for.
+            let range = property & 0xFF00_0000;
             let key = |h: &u32| {
                 if crate::session::is_session_handle(*h) {
-                    tpm2_types::constants::rh::HMAC_SESSION_FIRST | crate::session::slot(*h)
+                    range | crate::session::slot(*h)
                 } else {
                     *h
                 }
@@ -221,9 +223,9 @@ impl Tpm {
         Some(match (property >> 24) as u8 {
             ht::PCR => (0..tpm2_types::structures::IMPLEMENTATION_PCR as u32).collect(),
             ht::NV_INDEX => self.perm.nv.keys().copied().collect(),
-            // TPM_HT_LOADED_SESSION and TPM_HT_SAVED_SESSION (none can be saved yet).
+            // TPM_HT_LOADED_SESSION and TPM_HT_SAVED_SESSION.
             ht::HMAC_SESSION => self.loaded_session_handles(),
-            ht::POLICY_SESSION => Vec::new(),
+            ht::POLICY_SESSION => self.saved_session_handles(),
             ht::PERMANENT => vec![
                 rh::OWNER,
                 rh::NULL,
@@ -401,8 +403,11 @@ impl Tpm {
             (pt::HR_NV_INDEX, self.perm.nv.len() as u32),
             (pt::HR_LOADED, loaded),
             (pt::HR_LOADED_AVAIL, MAX_LOADED_SESSIONS - loaded),
-            (pt::HR_ACTIVE, loaded),
-            (pt::HR_ACTIVE_AVAIL, MAX_ACTIVE_SESSIONS - loaded),
+            (pt::HR_ACTIVE, self.sessions_active()),
+            (
+                pt::HR_ACTIVE_AVAIL,
+                MAX_ACTIVE_SESSIONS.saturating_sub(self.sessions_active()),
+            ),
             (
                 pt::HR_TRANSIENT_AVAIL,
                 MAX_LOADED_OBJECTS as u32 - objects.min(MAX_LOADED_OBJECTS as u32),

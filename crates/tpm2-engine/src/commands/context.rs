@@ -1,7 +1,11 @@
-//! Context management (Part 3, §28): TPM2_ContextSave, TPM2_ContextLoad (objects),
-//! TPM2_FlushContext (objects and sessions), TPM2_EvictControl.
+//! Context management (Part 3, §28): TPM2_ContextSave, TPM2_ContextLoad (objects and
+//! sessions), TPM2_FlushContext, TPM2_EvictControl.
 //!
-//! A saved object context is our own format inside `TPMS_CONTEXT.contextBlob`:
+//! A saved session stays active (it keeps its slot and handle) and can be loaded back
+//! once, from the context with the sequence number recorded when it was saved (Part 1,
+//! §30.5); its context is void after any startup.
+//!
+//! A saved context is our own format inside `TPMS_CONTEXT.contextBlob`:
 //! `u16 n | HMAC-SHA256 (n bytes) | u16 m | AES-256-CFB(object) (m bytes)`, keyed by
 //! KDFa(SHA-256, hierarchy proof, "CONTEXT"/"INTEGRITY", sequence || savedHandle,
 //! resetCount [|| restartCount for stClear objects]). The MAC covers the sequence number,
@@ -28,8 +32,18 @@ pub const MAX_CONTEXT_DATA: usize = 2692 - 18;
 const SAVED_OBJECT: u32 = 0x8000_0000;
 const SAVED_ST_CLEAR: u32 = 0x8000_0001;
 const SAVED_SEQUENCE: u32 = 0x8000_0002;
-/// The version of the object serialization inside a context.
+/// The version of the serialization inside a context.
 const CONTEXT_VERSION: u8 = 1;
+/// The largest distance between the oldest saved session and the newest context
+/// (`TPM_PT_CONTEXT_GAP_MAX`).
+const CONTEXT_GAP_MAX: u64 = 0xFFFF;
+
+/// What a context holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Saved {
+    Object(TransientObject),
+    Session(crate::state::AuthSession),
+}
 
 /// `TPMS_CONTEXT`.
 struct Context {
@@ -97,25 +111,36 @@ impl Tpm {
 pub fn context_save(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.params.end()?;
     let h = c.handle(0);
-    let (saved_handle, hierarchy, body) = match tpm.vol.objects.get(&h) {
-        Some(TransientObject::Key(o)) => {
-            let saved = if o.has(obj_attr::ST_CLEAR) {
-                SAVED_ST_CLEAR
-            } else {
-                SAVED_OBJECT
-            };
-            (
-                saved,
-                hierarchy_handle(o.hierarchy),
-                TransientObject::Key(o.clone()),
-            )
+    let session = crate::session::is_session_handle(h);
+    let (saved_handle, hierarchy, body) = if session {
+        let s = tpm.session(h).ok_or(Rc::HANDLE.handle(1))?;
+        // The oldest saved session must stay within the gap of the new sequence number.
+        let oldest = tpm.vol.saved_sessions.values().min().copied();
+        if oldest.is_some_and(|o| tpm.vol.context_counter + 1 - o > CONTEXT_GAP_MAX) {
+            return Err(Rc::CONTEXT_GAP);
         }
-        Some(TransientObject::Sequence(s)) => (
-            SAVED_SEQUENCE,
-            rh::NULL,
-            TransientObject::Sequence(s.clone()),
-        ),
-        None => return Err(Rc::HANDLE.handle(1)),
+        (h, rh::NULL, Saved::Session(s.clone()))
+    } else {
+        match tpm.vol.objects.get(&h) {
+            Some(TransientObject::Key(o)) => {
+                let saved = if o.has(obj_attr::ST_CLEAR) {
+                    SAVED_ST_CLEAR
+                } else {
+                    SAVED_OBJECT
+                };
+                (
+                    saved,
+                    hierarchy_handle(o.hierarchy),
+                    Saved::Object(TransientObject::Key(o.clone())),
+                )
+            }
+            Some(TransientObject::Sequence(s)) => (
+                SAVED_SEQUENCE,
+                rh::NULL,
+                Saved::Object(TransientObject::Sequence(s.clone())),
+            ),
+            None => return Err(Rc::HANDLE.handle(1)),
+        }
     };
     let mut plain = Zeroizing::new(vec![CONTEXT_VERSION]);
     plain.extend(postcard::to_allocvec(&body).map_err(|_| Rc::FAILURE)?);
@@ -138,6 +163,14 @@ pub fn context_save(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     if ctx.blob.len() > MAX_CONTEXT_DATA {
         return Err(Rc::FAILURE);
     }
+    if session {
+        // Saved: no longer loaded, still active (Part 3, §28.2).
+        if tpm.vol.exclusive_audit == Some(h) {
+            tpm.vol.exclusive_audit = None;
+        }
+        tpm.vol.sessions.remove(&h);
+        tpm.vol.saved_sessions.insert(h, ctx.sequence);
+    }
     c.put(&ctx);
     Ok(())
 }
@@ -146,7 +179,16 @@ pub fn context_save(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 pub fn context_load(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let ctx: Context = c.params.read()?;
     c.params.end()?;
-    if !matches!(
+    let session = crate::session::is_session_handle(ctx.saved_handle);
+    if session {
+        // Only the context the session was last saved in, and only while it is saved.
+        if tpm.vol.saved_sessions.get(&ctx.saved_handle) != Some(&ctx.sequence) {
+            return Err(Rc::HANDLE.param(1));
+        }
+        if tpm.sessions_loaded() >= crate::session::MAX_LOADED_SESSIONS {
+            return Err(Rc::SESSION_MEMORY);
+        }
+    } else if !matches!(
         ctx.saved_handle,
         SAVED_OBJECT | SAVED_ST_CLEAR | SAVED_SEQUENCE
     ) {
@@ -173,12 +215,21 @@ pub fn context_load(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     if plain.first() != Some(&CONTEXT_VERSION) {
         return Err(Rc::INTEGRITY.param(1));
     }
-    let object: TransientObject =
-        postcard::from_bytes(&plain[1..]).map_err(|_| Rc::INTEGRITY.param(1))?;
-    if let TransientObject::Key(o) = &object {
-        o.key().map_err(|_| Rc::INTEGRITY.param(1))?;
-    }
-    let h = tpm.load_transient(object)?;
+    let saved: Saved = postcard::from_bytes(&plain[1..]).map_err(|_| Rc::INTEGRITY.param(1))?;
+    let h = match saved {
+        Saved::Session(s) if session => {
+            tpm.vol.saved_sessions.remove(&ctx.saved_handle);
+            tpm.vol.sessions.insert(ctx.saved_handle, s);
+            ctx.saved_handle
+        }
+        Saved::Object(object) if !session => {
+            if let TransientObject::Key(o) = &object {
+                o.key().map_err(|_| Rc::INTEGRITY.param(1))?;
+            }
+            tpm.load_transient(object)?
+        }
+        _ => return Err(Rc::INTEGRITY.param(1)),
+    };
     c.out_handle = Some(h);
     Ok(())
 }
@@ -209,7 +260,16 @@ pub fn flush_context(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             .find(|k| crate::session::slot(**k) == slot)
         {
             Some(&k) => tpm.session_flush(k),
-            None => false,
+            // A saved session is flushed by its handle too.
+            None => match tpm
+                .vol
+                .saved_sessions
+                .keys()
+                .find(|k| crate::session::slot(**k) == slot)
+            {
+                Some(&k) => tpm.vol.saved_sessions.remove(&k).is_some(),
+                None => false,
+            },
         }
     } else {
         tpm.vol.objects.remove(&h).is_some()

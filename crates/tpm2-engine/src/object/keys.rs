@@ -12,7 +12,7 @@ pub const DEFAULT_RSA_EXPONENT: u32 = 65537;
 
 pub enum Key {
     RsaPublic(RsaPublicKey),
-    RsaPrivate(RsaPrivateKey),
+    RsaPrivate(Box<RsaPrivateKey>),
     Ecc {
         curve: EccCurve,
         q: ecc::EccPoint,
@@ -62,10 +62,10 @@ impl Key {
                     None => Ok(Key::RsaPublic(
                         RsaPublicKey::new(n.as_slice(), e).map_err(|_| Rc::KEY)?,
                     )),
-                    Some(s) => Ok(Key::RsaPrivate(
+                    Some(s) => Ok(Key::RsaPrivate(Box::new(
                         RsaPrivateKey::from_prime(n.as_slice(), e, &s.sensitive)
                             .map_err(|_| Rc::BINDING)?,
-                    )),
+                    ))),
                 }
             }
             (PublicParms::Ecc(p), Unique::Ecc(q)) => {

@@ -106,11 +106,15 @@ pub fn open_versioned(kind: BlobKind, blob: &[u8]) -> Result<(u16, &[u8]), State
 }
 
 /// A version-1 body as version 2 reads it: version 2 only added fields at the end of each
-/// body, so their default encodings are appended (an empty map of persistent objects; a
-/// context counter of 0 — one zero byte each in postcard).
-fn upgrade_v1(body: &[u8]) -> Vec<u8> {
+/// body, so their default encodings are appended (one zero byte each in postcard): an
+/// empty map of persistent objects (permanent); a context counter of 0 and an empty map of
+/// saved sessions (volatile).
+fn upgrade_v1(kind: BlobKind, body: &[u8]) -> Vec<u8> {
     let mut v = body.to_vec();
-    v.push(0);
+    match kind {
+        BlobKind::Permanent => v.push(0),
+        BlobKind::Volatile => v.extend_from_slice(&[0, 0]),
+    }
     v
 }
 
@@ -127,7 +131,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(
     let (version, body) = open_versioned(kind, blob)?;
     let upgraded;
     let body = if version == 1 {
-        upgraded = upgrade_v1(body);
+        upgraded = upgrade_v1(kind, body);
         &upgraded[..]
     } else {
         body

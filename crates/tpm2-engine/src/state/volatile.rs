@@ -47,6 +47,10 @@ pub struct Volatile {
     /// The sequence number of the last `TPM2_ContextSave` (Part 1, §30.2: `contextCounter`;
     /// kept by TPM Resume and Restart, through `TPM2_Shutdown(STATE)`). (State version 2.)
     pub context_counter: u64,
+    /// Sessions saved by `TPM2_ContextSave` and not loaded: their handle and the sequence
+    /// number of the one context that may load them again (the reference's
+    /// `contextArray`). (State version 2.)
+    pub saved_sessions: BTreeMap<u32, u64>,
 }
 
 /// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).
