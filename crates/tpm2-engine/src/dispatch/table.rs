@@ -417,6 +417,18 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::START_AUTH_SESSION
             | cc::POLICY_PCR
             | cc::POLICY_SECRET
+            | cc::CREATE_PRIMARY
+            | cc::CREATE
+            | cc::LOAD
+            | cc::LOAD_EXTERNAL
+            | cc::OBJECT_CHANGE_AUTH
+            | cc::SIGN
+            | cc::VERIFY_SIGNATURE
+            | cc::RSA_ENCRYPT
+            | cc::RSA_DECRYPT
+            | cc::ECDH_ZGEN
+            | cc::HMAC
+            | cc::ENCRYPT_DECRYPT2
     );
     let encrypt = matches!(
         code,
@@ -429,6 +441,20 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::START_AUTH_SESSION
             | cc::POLICY_GET_DIGEST
             | cc::POLICY_SECRET
+            | cc::CREATE_PRIMARY
+            | cc::CREATE
+            | cc::LOAD
+            | cc::LOAD_EXTERNAL
+            | cc::READ_PUBLIC
+            | cc::UNSEAL
+            | cc::OBJECT_CHANGE_AUTH
+            | cc::RSA_ENCRYPT
+            | cc::RSA_DECRYPT
+            | cc::ECDH_KEY_GEN
+            | cc::ECDH_ZGEN
+            | cc::ENCRYPT_DECRYPT
+            | cc::ENCRYPT_DECRYPT2
+            | cc::HMAC
     );
     (decrypt, encrypt)
 }
