@@ -6,6 +6,10 @@ set -euo pipefail
 DEBIAN_PACKAGES=(
   swtpm swtpm-tools libtpms-dev
   tpm2-tools libtss2-tcti-swtpm0 libtss2-tcti-mssim0
+  # a resource manager for the context-heavy flows, on its own D-Bus session bus
+  tpm2-abrmd libtss2-tcti-tabrmd0 dbus
+  # the IBM TSS utilities
+  tss2
   openssl python3
   # the VM test (tests/vm): QEMU, OVMF, a kernel to boot, a static busybox for the guest
   qemu-system-x86 ovmf linux-image-amd64 busybox-static socat
