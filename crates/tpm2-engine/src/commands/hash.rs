@@ -118,9 +118,14 @@ pub fn hash_sequence_start(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc>
     Ok(())
 }
 
-/// Feeds data into every running hash of a sequence.
+/// Feeds data into every running hash of a sequence (the inner one of an HMAC sequence).
 fn absorb(seq: &mut SequenceObject, data: &[u8]) -> Result<(), Rc> {
-    for hs in &mut seq.hashes {
+    let running = if seq.kind == SequenceKind::Hmac {
+        1
+    } else {
+        seq.hashes.len()
+    };
+    for hs in seq.hashes.iter_mut().take(running) {
         let mut h = Hasher::import_state(hs.alg, &hs.state).ok_or(Rc::FAILURE)?;
         h.update(data);
         hs.state = h.export_state();
@@ -157,12 +162,23 @@ pub fn sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.params.end()?;
     let h = c.handle(0);
     let seq = tpm.sequence_mut(h, 1)?;
-    if seq.kind != SequenceKind::Hash {
+    if seq.kind == SequenceKind::Event {
         return Err(Rc::MODE.handle(1));
     }
     absorb(seq, data.as_slice())?;
-    let safe = seq.ticket_safe.unwrap_or(false);
-    let digest = finish(seq)?.remove(0).digest;
+    let hmac = seq.kind == SequenceKind::Hmac;
+    let safe = seq.ticket_safe.unwrap_or(false) && !hmac;
+    let mut parts = finish(seq)?;
+    let digest = if hmac {
+        // The outer hash over the inner digest; an HMAC gets the NULL ticket.
+        let outer = seq.hashes.get(1).ok_or(Rc::FAILURE)?;
+        Hasher::import_state(outer.alg, &outer.state)
+            .ok_or(Rc::FAILURE)?
+            .with(&parts.remove(0).digest)
+            .finish()
+    } else {
+        parts.remove(0).digest
+    };
     tpm.vol.objects.remove(&h);
     let ticket = tpm.hashcheck_ticket(hierarchy, &digest, safe);
     c.put(&Tpm2bDigest::from(digest));
@@ -191,5 +207,65 @@ pub fn event_sequence_complete(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(),
         }
     }
     c.put(&TpmlDigestValues(digests));
+    Ok(())
+}
+
+/// The block size of a hash (the HMAC key pad length, RFC 2104).
+fn block_size(alg: HashAlg) -> usize {
+    match alg {
+        HashAlg::Sha1 | HashAlg::Sha256 => 64,
+        HashAlg::Sha384 | HashAlg::Sha512 => 128,
+    }
+}
+
+/// TPM2_HMAC_Start (Part 3, §17.2): an HMAC sequence keyed by a loaded HMAC key (the same
+/// key and hash rules as TPM2_HMAC).
+pub fn hmac_start(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    use crate::object::keys::Key;
+    use tpm2_types::constants::obj_attr;
+    use tpm2_types::object::{KeyedHashScheme, PublicParms};
+    let auth: Tpm2bAuth = c.params.read()?;
+    let hash: OptHashAlg = c.params.read()?;
+    c.params.end()?;
+    let o = tpm.object_at(c.handle(0), 1)?;
+    let PublicParms::KeyedHash(scheme) = &o.public.parms else {
+        return Err(Rc::TYPE.handle(1));
+    };
+    if o.has(obj_attr::RESTRICTED) || !o.has(obj_attr::SIGN_ENCRYPT) {
+        return Err(Rc::ATTRIBUTES.handle(1));
+    }
+    let alg = match (scheme, hash.0) {
+        (KeyedHashScheme::Hmac(k), None) => *k,
+        (KeyedHashScheme::Hmac(k), Some(g)) if *k == g => g,
+        (KeyedHashScheme::Null, Some(g)) => g,
+        _ => return Err(Rc::VALUE.param(2)),
+    };
+    let key = o.key()?;
+    let Key::Bits(k) = &*key else {
+        return Err(Rc::TYPE.handle(1));
+    };
+    // K' (RFC 2104): hashed when longer than a block, then padded with zeros.
+    let mut k0 = zeroize::Zeroizing::new(if k.len() > block_size(alg) {
+        tpm2_crypto::digest(alg, &[k])
+    } else {
+        k.to_vec()
+    });
+    k0.resize(block_size(alg), 0);
+    let pad = |x: u8| {
+        let p: zeroize::Zeroizing<Vec<u8>> =
+            zeroize::Zeroizing::new(k0.iter().map(|b| b ^ x).collect());
+        HashState {
+            alg,
+            state: Hasher::new(alg).with(&p).export_state(),
+        }
+    };
+    let seq = SequenceObject {
+        kind: SequenceKind::Hmac,
+        auth: crate::state::Secret(crate::dispatch::auth::trim_zeros(auth.as_slice()).to_vec()),
+        hashes: vec![pad(0x36), pad(0x5c)],
+        ticket_safe: None,
+    };
+    let h = tpm.load_transient(TransientObject::Sequence(seq))?;
+    c.out_handle = Some(h);
     Ok(())
 }

@@ -267,6 +267,12 @@ pub static COMMANDS: &[CommandDef] = &[
         asymmetric::rsa_decrypt
     ),
     command!(
+        cc::HMAC_START,
+        RH,
+        [user(Object { null: false })],
+        hash::hmac_start
+    ),
+    command!(
         cc::SEQUENCE_UPDATE,
         0,
         [user(Object { null: false })],

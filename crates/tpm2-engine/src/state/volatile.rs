@@ -136,4 +136,7 @@ pub struct SequenceObject {
 pub enum SequenceKind {
     Hash,
     Event,
+    /// An HMAC sequence (`TPM2_HMAC_Start`): `hashes[0]` runs over (K ⊕ ipad) || data,
+    /// `hashes[1]` holds (K ⊕ opad) for the outer hash. (State version 2.)
+    Hmac,
 }
