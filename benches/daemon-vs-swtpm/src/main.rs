@@ -10,6 +10,7 @@
 //!          [FERROTPM_BIN] [ROUNDS]
 
 mod objects;
+mod sessions;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -345,6 +346,7 @@ fn main() {
         rss_kib(&servers[1]).unwrap_or(0),
     );
     objects::run(&mut servers[..2], rounds.max(10));
+    sessions::run(&mut servers[..2], rounds);
     drop(servers);
     // Start → first response: the median of several fresh starts each (fresh state
     // directories), alternating, since a start includes disk writes whose time varies.
