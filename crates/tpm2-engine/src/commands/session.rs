@@ -136,6 +136,7 @@ pub fn start_auth_session(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> 
         lockout_bound: da_bound && bind == rh::LOCKOUT,
         audit: None,
         policy: PolicyState::default(),
+        start_time: tpm.vol.time_ms,
     };
     if kind != SessionType::Hmac {
         s.reset_policy();

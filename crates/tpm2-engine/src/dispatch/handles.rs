@@ -32,9 +32,9 @@ pub enum HandleType {
     Pcr { null: bool },
     /// `TPMI_DH_OBJECT`: a transient or persistent object (+ null when allowed).
     Object { null: bool },
-    /// `TPMI_DH_ENTITY+`: anything with an authValue — the hierarchies and lockout,
-    /// objects, NV indices, PCRs — or null.
-    Entity,
+    /// `TPMI_DH_ENTITY`: anything with an authValue — the hierarchies and lockout,
+    /// objects, NV indices, PCRs (+ null when allowed).
+    Entity { null: bool },
     /// `TPMI_SH_POLICY`: a policy session handle.
     PolicySession,
     /// `TPMI_DH_CONTEXT`: a transient object or a session.
@@ -63,11 +63,10 @@ impl HandleType {
             Object { null } => {
                 top == ht::TRANSIENT || top == ht::PERSISTENT || (null && h == rh::NULL)
             }
-            Entity => {
-                matches!(
-                    h,
-                    rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::LOCKOUT | rh::NULL
-                ) || matches!(top, ht::TRANSIENT | ht::PERSISTENT | ht::NV_INDEX)
+            Entity { null } => {
+                matches!(h, rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::LOCKOUT)
+                    || (null && h == rh::NULL)
+                    || matches!(top, ht::TRANSIENT | ht::PERSISTENT | ht::NV_INDEX)
                     || (h as usize) < IMPLEMENTATION_PCR
             }
             PolicySession => {

@@ -2,7 +2,7 @@
 //! authPolicy, and whether what the session asserted satisfies it for this command.
 
 use super::auth::{AuthCtx, Role};
-use crate::state::PolicyDigest;
+use crate::state::{BoundHash, PolicyDigest};
 use crate::Tpm;
 use tpm2_types::constants::{cc, ht, nv_attr, rh};
 use tpm2_types::{HashAlg, Rc};
@@ -76,13 +76,17 @@ impl Tpm {
     }
 
     /// Whether policy session `sh` satisfies the authPolicy of `h` for this command
-    /// (Part 4 `CheckPolicyAuthSession`): PCRs unchanged since `TPM2_PolicyPCR`
-    /// (`TPM_RC_PCR_CHANGED`), the digest and its hash equal to the entity's
-    /// (`TPM_RC_POLICY_FAIL`), the command code asserted (`TPM_RC_POLICY_CC`; ADMIN and DUP
-    /// roles need one), the locality asserted (`TPM_RC_LOCALITY`).
+    /// (Part 4 `CheckPolicyAuthSession`, in its order): TPM2_PolicySecret authorized by a
+    /// policy that does not use the authValue (`TPM_RC_MODE`); PCRs unchanged since
+    /// `TPM2_PolicyPCR` (`TPM_RC_PCR_CHANGED`); the digest and its hash equal to the
+    /// entity's (`TPM_RC_POLICY_FAIL`); not past a PolicySigned/Secret/Ticket expiration
+    /// (`TPM_RC_EXPIRED`); the command code asserted (`TPM_RC_POLICY_CC`; ADMIN and DUP
+    /// roles need one); the locality (`TPM_RC_LOCALITY`); physical presence, which this
+    /// platform never asserts (`TPM_RC_PP`); the bound cpHash, nameHash or template hash
+    /// and the NV written state (`TPM_RC_POLICY_FAIL`).
     pub(crate) fn check_policy(
         &self,
-        ctx: &AuthCtx<'_>,
+        ctx: &mut AuthCtx<'_>,
         sh: u32,
         h: u32,
         role: Role,
@@ -92,6 +96,9 @@ impl Tpm {
             return Err(Rc::HANDLE);
         };
         let p = &s.policy;
+        if ctx.code == cc::POLICY_SECRET && !p.password_needed && !p.auth_value_needed {
+            return Err(Rc::MODE);
+        }
         if p.pcr_counter
             .is_some_and(|c| c != self.vol.state_reset.pcr_update_counter)
         {
@@ -100,6 +107,9 @@ impl Tpm {
         let (alg, digest) = self.entity_auth_policy(h);
         if !tpm2_crypto::ct_eq(&p.digest, digest) || alg != Some(s.hash) {
             return Err(Rc::POLICY_FAIL);
+        }
+        if p.timeout != 0 && p.timeout < self.vol.time_ms {
+            return Err(Rc::EXPIRED);
         }
         match p.command_code {
             Some(c) if c != ctx.code => return Err(Rc::POLICY_CC),
@@ -117,6 +127,53 @@ impl Tpm {
                 return Err(Rc::LOCALITY);
             }
         }
+        if p.pp_required {
+            return Err(Rc::PP);
+        }
+        let ok = match &p.bound_hash {
+            None => true,
+            Some(BoundHash::Cp(want)) => {
+                let (hash, want) = (s.hash, want.clone());
+                tpm2_crypto::ct_eq(&ctx.cp_hash(self, hash), &want)
+            }
+            Some(BoundHash::Name(want)) => {
+                let mut d = tpm2_crypto::Hasher::new(s.hash);
+                for x in &ctx.handles[..ctx.n_handles] {
+                    d.update(&self.entity_name(*x));
+                }
+                tpm2_crypto::ct_eq(&d.finish(), want)
+            }
+            Some(BoundHash::Template(want)) => {
+                template_hash(ctx.code, ctx.params, s.hash).is_some_and(|d| d == *want)
+            }
+        };
+        if !ok {
+            return Err(Rc::POLICY_FAIL);
+        }
+        if let Some(w) = p.nv_written {
+            let written = match self.perm.nv.get(&h) {
+                Some(ix) if (h >> 24) as u8 == ht::NV_INDEX => ix.public.has(nv_attr::WRITTEN),
+                _ => return Err(Rc::POLICY_FAIL),
+            };
+            if written != w {
+                return Err(Rc::POLICY_FAIL);
+            }
+        }
         Ok(())
     }
+}
+
+/// The template hash of a creating command (`CompareTemplateHash`): H(inPublic), the
+/// second parameter, skipping the first (a `TPM2B`) — the parameters as received. `None`
+/// for any other command or parameters too short to hold them.
+fn template_hash(code: u32, params: &[u8], alg: HashAlg) -> Option<Vec<u8>> {
+    if !matches!(code, cc::CREATE | cc::CREATE_PRIMARY | cc::CREATE_LOADED) {
+        return None;
+    }
+    let mut r = tpm2_types::Reader::new(params);
+    let n = r.u16().ok()? as usize;
+    r.take(n).ok()?;
+    let m = r.u16().ok()? as usize;
+    let public = r.take(m).ok()?;
+    Some(tpm2_crypto::digest(alg, &[public]))
 }

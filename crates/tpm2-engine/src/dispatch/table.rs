@@ -219,6 +219,12 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::SHUTDOWN, NV, [], startup::shutdown),
     command!(cc::STIR_RANDOM, NV, [], random::stir_random),
     command!(
+        cc::POLICY_NV,
+        0,
+        [user(NvAuth), none(NvIndex), none(PolicySession)],
+        policy::conditions::nv
+    ),
+    command!(
         cc::NV_READ,
         0,
         [user(NvAuth), none(NvIndex)],
@@ -235,6 +241,12 @@ pub static COMMANDS: &[CommandDef] = &[
         0,
         [admin(Object { null: false }), none(Object { null: false })],
         object::load::object_change_auth
+    ),
+    command!(
+        cc::POLICY_SECRET,
+        0,
+        [user(Entity { null: false }), none(PolicySession)],
+        policy::authorize::secret
     ),
     command!(
         cc::CREATE,
@@ -285,6 +297,12 @@ pub static COMMANDS: &[CommandDef] = &[
         [user(Object { null: false })],
         object::load::unseal
     ),
+    command!(
+        cc::POLICY_SIGNED,
+        0,
+        [none(Object { null: false }), none(PolicySession)],
+        policy::authorize::signed
+    ),
     command!(cc::CONTEXT_LOAD, RH, [], context::context_load),
     command!(cc::CONTEXT_SAVE, 0, [none(Context)], context::context_save),
     command!(
@@ -308,6 +326,12 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::read_write::read_public
     ),
     command!(
+        cc::POLICY_AUTHORIZE,
+        0,
+        [none(PolicySession)],
+        policy::authorize::authorize
+    ),
+    command!(
         cc::POLICY_AUTH_VALUE,
         0,
         [none(PolicySession)],
@@ -320,12 +344,36 @@ pub static COMMANDS: &[CommandDef] = &[
         policy::command_code
     ),
     command!(
+        cc::POLICY_COUNTER_TIMER,
+        0,
+        [none(PolicySession)],
+        policy::conditions::counter_timer
+    ),
+    command!(
+        cc::POLICY_CP_HASH,
+        0,
+        [none(PolicySession)],
+        policy::conditions::cp_hash
+    ),
+    command!(
         cc::POLICY_LOCALITY,
         0,
         [none(PolicySession)],
         policy::locality
     ),
+    command!(
+        cc::POLICY_NAME_HASH,
+        0,
+        [none(PolicySession)],
+        policy::conditions::name_hash
+    ),
     command!(cc::POLICY_OR, 0, [none(PolicySession)], policy::or),
+    command!(
+        cc::POLICY_TICKET,
+        0,
+        [none(PolicySession)],
+        policy::authorize::ticket
+    ),
     command!(
         cc::READ_PUBLIC,
         0,
@@ -341,7 +389,7 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(
         cc::START_AUTH_SESSION,
         RH,
-        [none(Object { null: true }), none(Entity)],
+        [none(Object { null: true }), none(Entity { null: true })],
         session::start_auth_session
     ),
     command!(
@@ -379,6 +427,18 @@ pub static COMMANDS: &[CommandDef] = &[
     ),
     command!(cc::HASH_SEQUENCE_START, RH, [], hash::hash_sequence_start),
     command!(
+        cc::POLICY_PHYSICAL_PRESENCE,
+        0,
+        [none(PolicySession)],
+        policy::conditions::physical_presence
+    ),
+    command!(
+        cc::POLICY_DUPLICATION_SELECT,
+        0,
+        [none(PolicySession)],
+        policy::conditions::duplication_select
+    ),
+    command!(
         cc::POLICY_GET_DIGEST,
         0,
         [none(PolicySession)],
@@ -390,6 +450,24 @@ pub static COMMANDS: &[CommandDef] = &[
         0,
         [none(PolicySession)],
         policy::password
+    ),
+    command!(
+        cc::POLICY_NV_WRITTEN,
+        0,
+        [none(PolicySession)],
+        policy::conditions::nv_written
+    ),
+    command!(
+        cc::POLICY_TEMPLATE,
+        0,
+        [none(PolicySession)],
+        policy::conditions::template
+    ),
+    command!(
+        cc::POLICY_AUTHORIZE_NV,
+        0,
+        [user(NvAuth), none(NvIndex), none(PolicySession)],
+        policy::authorize::authorize_nv
     ),
     command!(
         cc::ENCRYPT_DECRYPT2,
@@ -422,7 +500,16 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::HASH_SEQUENCE_START
             | cc::START_AUTH_SESSION
             | cc::POLICY_PCR
+            | cc::POLICY_NV
             | cc::POLICY_SECRET
+            | cc::POLICY_SIGNED
+            | cc::POLICY_AUTHORIZE
+            | cc::POLICY_COUNTER_TIMER
+            | cc::POLICY_CP_HASH
+            | cc::POLICY_NAME_HASH
+            | cc::POLICY_TICKET
+            | cc::POLICY_DUPLICATION_SELECT
+            | cc::POLICY_TEMPLATE
             | cc::CREATE_PRIMARY
             | cc::CREATE
             | cc::LOAD
@@ -447,6 +534,7 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::START_AUTH_SESSION
             | cc::POLICY_GET_DIGEST
             | cc::POLICY_SECRET
+            | cc::POLICY_SIGNED
             | cc::CREATE_PRIMARY
             | cc::CREATE
             | cc::LOAD

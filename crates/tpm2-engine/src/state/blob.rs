@@ -13,8 +13,10 @@ pub const MAGIC: &[u8; 4] = b"FTPM";
 /// The current format version. Readers refuse newer versions.
 ///
 /// - 1: the first format.
-/// - 2: persistent objects at the end of the permanent body, the context counter at the
-///   end of the volatile body (and key objects as a new transient-object variant).
+/// - 2: persistent objects at the end of the permanent body, the context counter and the
+///   saved sessions at the end of the volatile body, key objects as a new
+///   transient-object variant, and policy-session fields inside `AuthSession` (read
+///   through [`Body::decode_v1`]).
 pub const VERSION: u16 = 2;
 const HEADER: usize = 12;
 const CHECKSUM: usize = 32;
@@ -105,17 +107,31 @@ pub fn open_versioned(kind: BlobKind, blob: &[u8]) -> Result<(u16, &[u8]), State
     Ok((version, &blob[HEADER..HEADER + len]))
 }
 
-/// A version-1 body as version 2 reads it: version 2 only added fields at the end of each
-/// body, so their default encodings are appended (one zero byte each in postcard): an
-/// empty map of persistent objects (permanent); a context counter of 0 and an empty map of
-/// saved sessions (volatile).
-fn upgrade_v1(kind: BlobKind, body: &[u8]) -> Vec<u8> {
-    let mut v = body.to_vec();
-    match kind {
-        BlobKind::Permanent => v.push(0),
-        BlobKind::Volatile => v.extend_from_slice(&[0, 0]),
+/// A state body and how its version-1 encoding is read.
+///
+/// Version 2 appended fields at the end of both bodies (persistent objects to
+/// `Permanent`; the context counter and the saved sessions to `Volatile`) and added
+/// fields inside `AuthSession` and its `PolicyState` (expirations, bound hashes and the
+/// other policy assertions). Appended fields are read by appending their default
+/// encodings; the nested ones cannot be (postcard is not self-describing), so a version-1
+/// volatile body is decoded with its own layout (`state::v1`) and converted.
+pub trait Body: serde::de::DeserializeOwned {
+    fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error>;
+}
+
+impl Body for super::Permanent {
+    /// One zero byte: an empty map of persistent objects.
+    fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error> {
+        let mut v = body.to_vec();
+        v.push(0);
+        postcard::from_bytes(&v)
     }
-    v
+}
+
+impl Body for super::Volatile {
+    fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes::<super::v1::VolatileV1>(body).map(Into::into)
+    }
 }
 
 pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
@@ -124,19 +140,14 @@ pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
     seal(kind, &body)
 }
 
-pub fn decode<T: serde::de::DeserializeOwned>(
-    kind: BlobKind,
-    blob: &[u8],
-) -> Result<T, StateError> {
+pub fn decode<T: Body>(kind: BlobKind, blob: &[u8]) -> Result<T, StateError> {
     let (version, body) = open_versioned(kind, blob)?;
-    let upgraded;
-    let body = if version == 1 {
-        upgraded = upgrade_v1(kind, body);
-        &upgraded[..]
+    let value = if version == 1 {
+        T::decode_v1(body)
     } else {
-        body
+        postcard::from_bytes(body)
     };
-    postcard::from_bytes(body).map_err(|e| StateError::Decode(e.to_string()))
+    value.map_err(|e| StateError::Decode(e.to_string()))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod blob;
 mod permanent;
 mod session;
+mod v1;
 mod volatile;
 
 pub use permanent::*;

@@ -1,5 +1,9 @@
 //! Authorization sessions as volatile state (Part 1, §19.6 and §19.7): what
 //! `TPM2_StartAuthSession` creates and every use of the session updates.
+//!
+//! The fields marked "state version 2" were added after version 1. Postcard is not
+//! self-describing, so a version-1 volatile body is read through its own layout
+//! (`state::v1`) and converted, with those fields at their defaults.
 
 use super::Secret;
 use serde::{Deserialize, Serialize};
@@ -47,6 +51,36 @@ pub struct PolicyState {
     pub auth_value_needed: bool,
     /// `TPM2_PolicyPassword`: the authorization carries the authValue in the clear.
     pub password_needed: bool,
+    /// What the authorized command must match (the reference's `u1` of a policy
+    /// session): a cpHash, a nameHash or a template hash. (State version 2.)
+    pub bound_hash: Option<BoundHash>,
+    /// Time (`Volatile::time_ms`) after which the session no longer authorizes (0: no
+    /// limit), set by TPM2_PolicySigned/Secret/Ticket with an expiration. (State version 2.)
+    pub timeout: u64,
+    /// `TPM2_PolicyPhysicalPresence`. (State version 2.)
+    pub pp_required: bool,
+    /// `TPM2_PolicyNvWritten`: the state `TPMA_NV_WRITTEN` must have. (State version 2.)
+    pub nv_written: Option<bool>,
+}
+
+/// The hash a policy session binds the authorized command to (one at a time, Part 1,
+/// §19.7.9 and Part 3, §23.13–§23.15, §23.21).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BoundHash {
+    /// `TPM2_PolicyCpHash`, or the cpHashA of PolicySigned/PolicySecret/PolicyTicket.
+    Cp(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// `TPM2_PolicyNameHash` or `TPM2_PolicyDuplicationSelect`: H(Name1 || Name2 ...).
+    Name(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// `TPM2_PolicyTemplate`: H(inPublic) of a Create/CreatePrimary/CreateLoaded.
+    Template(#[serde(with = "serde_bytes")] Vec<u8>),
+}
+
+impl BoundHash {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            BoundHash::Cp(d) | BoundHash::Name(d) | BoundHash::Template(d) => d,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -68,6 +102,9 @@ pub struct AuthSession {
     /// The audit digest once the session has been used for audit.
     pub audit: Option<Vec<u8>>,
     pub policy: PolicyState,
+    /// `Volatile::time_ms` when the session started (policy expirations count from it).
+    /// (State version 2.)
+    pub start_time: u64,
 }
 
 impl AuthSession {

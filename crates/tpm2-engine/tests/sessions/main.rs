@@ -1,9 +1,12 @@
 //! HMAC, policy and trial sessions (Part 1, §19; Part 3, §11 and §23). Expected codes are
 //! what swtpm 0.7.1 (libtpms 0.9.2) answers to the same commands (probed).
 
+#[path = "../outil/mod.rs"]
+mod outil;
 #[path = "../util/mod.rs"]
 mod util;
 
+mod assertions;
 mod client;
 mod hmac;
 mod policy;

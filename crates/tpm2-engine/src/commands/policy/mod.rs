@@ -1,15 +1,152 @@
 //! Enhanced authorization (Part 3, §23): the policy commands that extend a policy or
 //! trial session's policyDigest and record what the authorization must then satisfy
 //! (checked by the dispatcher, `dispatch::policy`).
+//!
+//! - this file: the digest-only assertions and the helpers the others share (the
+//!   reference's `PolicyParameterChecks`, `PolicyContextUpdate`, `ComputeAuthTimeout`,
+//!   `TicketComputeAuth`);
+//! - `authorize.rs`: PolicySigned, PolicySecret, PolicyTicket, PolicyAuthorize,
+//!   PolicyAuthorizeNV;
+//! - `conditions.rs`: PolicyNV, PolicyCounterTimer, PolicyCpHash, PolicyNameHash,
+//!   PolicyDuplicationSelect, PolicyPhysicalPresence, PolicyNvWritten, PolicyTemplate.
+
+pub mod authorize;
+pub mod conditions;
 
 use super::session::policy_session;
 use crate::dispatch::Command;
-use crate::state::{AuthSession, SessionType};
+use crate::state::{AuthSession, BoundHash, SessionType};
 use crate::Tpm;
 use tpm2_crypto::Hasher;
 use tpm2_types::constants::cc;
 use tpm2_types::structures::{TpmlDigest, TpmlPcrSelection};
 use tpm2_types::{Codec, Rc, Tpm2bDigest};
+
+/// The timeout field's top bit: the authorization also ends at the next TPM Reset (a
+/// ticket made without nonceTPM), as the reference encodes it.
+const EXPIRES_ON_RESET: u64 = 1 << 63;
+
+/// `PolicyContextUpdate`: policyDigest := H(policyDigest || code || name), then, with a
+/// policyRef, H(policyDigest || policyRef); a non-empty cpHashA becomes the session's
+/// cpHash; a timeout replaces a later one.
+fn context_update(
+    s: &mut AuthSession,
+    code: u32,
+    name: &[u8],
+    policy_ref: Option<&[u8]>,
+    cp: &[u8],
+    timeout: u64,
+) {
+    extend(s, code, &[name]);
+    if let Some(r) = policy_ref {
+        s.policy.digest = Hasher::new(s.hash).with(&s.policy.digest).with(r).finish();
+    }
+    if !cp.is_empty() {
+        s.policy.bound_hash = Some(BoundHash::Cp(cp.to_vec()));
+    }
+    if timeout != 0 && (s.policy.timeout == 0 || s.policy.timeout > timeout) {
+        s.policy.timeout = timeout;
+    }
+}
+
+/// `ComputeAuthTimeout`: no limit for expiration 0; otherwise |expiration| seconds after
+/// the session started (with nonceTPM) or as an absolute Time in seconds (without it,
+/// plus the current millisecond so it never ends early).
+fn auth_timeout(s: &AuthSession, now: u64, expiration: i32, nonce_empty: bool) -> u64 {
+    if expiration == 0 {
+        return 0;
+    }
+    let ms = u64::from(expiration.unsigned_abs()) * 1000;
+    if nonce_empty {
+        ms + now % 1000
+    } else {
+        s.start_time.saturating_add(ms)
+    }
+}
+
+/// `PolicyParameterChecks`: a given nonceTPM must be the session's (`TPM_RC_NONCE`), a
+/// timeout must not have passed (`TPM_RC_EXPIRED`), a given cpHashA must have the digest
+/// size (`TPM_RC_SIZE`) and agree with a hash already bound (`TPM_RC_CPHASH`). The
+/// parameter numbers are the command's.
+fn parameter_checks(
+    s: &AuthSession,
+    now: u64,
+    timeout: u64,
+    cp: &[u8],
+    nonce: Option<(&[u8], usize)>,
+    cp_param: usize,
+    exp_param: usize,
+) -> Result<(), Rc> {
+    if let Some((n, p)) = nonce {
+        if !n.is_empty() && n != s.nonce_tpm.as_slice() {
+            return Err(Rc::NONCE.param(p));
+        }
+    }
+    if timeout != 0 && timeout < now {
+        return Err(Rc::EXPIRED.param(exp_param));
+    }
+    if !cp.is_empty() {
+        if cp.len() != s.policy.digest.len() {
+            return Err(Rc::SIZE.param(cp_param));
+        }
+        if s.policy
+            .bound_hash
+            .as_ref()
+            .is_some_and(|b| b.bytes() != cp)
+        {
+            return Err(Rc::CPHASH);
+        }
+    }
+    Ok(())
+}
+
+impl Tpm {
+    /// What a time-limited ticket is bound to besides its timeout (the reference's
+    /// `g_timeEpoch`): Time restarts at every `_TPM_Init`, and a TPM Reset makes a new
+    /// null proof, a Restart or Resume increments restartCount and TPM2_Clear clearCount,
+    /// so no two start-ups share this value.
+    fn time_epoch(&self) -> Vec<u8> {
+        let mut e = tpm2_crypto::digest(
+            tpm2_types::HashAlg::Sha256,
+            &[self.vol.state_reset.null_proof.as_slice()],
+        );
+        e.truncate(8);
+        e.extend_from_slice(&self.perm.restart_count.to_be_bytes());
+        e.extend_from_slice(&self.vol.state_reset.clear_count.to_be_bytes());
+        e
+    }
+
+    /// A `TPMT_TK_AUTH` digest (`TicketComputeAuth`): HMAC with the hierarchy's proof over
+    /// tag || cpHashA || policyRef || authName || timeout [|| epoch [|| resetCount]].
+    #[allow(clippy::too_many_arguments)]
+    fn auth_ticket(
+        &mut self,
+        tag: u16,
+        hierarchy: u32,
+        timeout: u64,
+        expires_on_reset: bool,
+        cp: &[u8],
+        policy_ref: &[u8],
+        name: &[u8],
+    ) -> Vec<u8> {
+        let epoch = self.time_epoch();
+        let reset = self.perm.reset_count;
+        let proof = self.hierarchy_proof(hierarchy).to_vec();
+        let mut m = self.rt.keyed_mac(&proof);
+        m.update(&tag.to_be_bytes());
+        m.update(cp);
+        m.update(policy_ref);
+        m.update(name);
+        m.update(&timeout.to_be_bytes());
+        if timeout != 0 {
+            m.update(&epoch);
+            if expires_on_reset {
+                m.update(&reset.to_be_bytes());
+            }
+        }
+        m.finish()
+    }
+}
 
 /// policyDigest := H(policyDigest || commandCode || `data`) (Part 3, §23.1).
 fn extend(s: &mut AuthSession, code: u32, data: &[&[u8]]) {
