@@ -2,7 +2,7 @@
 //! `cargo run -p ferrotpm-difftest --example show -- 'pcr/read/*'`.
 
 use ferrotpm_difftest::cmd::{cc_name, code_of};
-use ferrotpm_difftest::compare::response_rc;
+use ferrotpm_difftest::compare::{response_params, response_rc};
 use ferrotpm_difftest::corpus::{self, Step};
 use ferrotpm_difftest::known::glob;
 use ferrotpm_difftest::run::Engine;
@@ -49,10 +49,19 @@ fn main() -> Res<()> {
         let mut sw = Swtpm::start()?;
         let mut eng = Engine::new(corpus::SEED ^ i as u64);
         let (mut ours, mut theirs) = (Client::default(), Client::default());
+        let (mut our_params, mut their_params) = (Vec::new(), Vec::new());
         for step in &case.steps {
+            let mut pair = (Vec::new(), Vec::new());
+            let mut code = 0;
             match step {
                 Step::Cmd { loc, bytes } => {
-                    show(&mut sw, &mut eng, *loc, bytes, bytes)?;
+                    pair = show(&mut sw, &mut eng, *loc, bytes, bytes)?;
+                    code = code_of(bytes).unwrap_or(0);
+                }
+                Step::Ref(r) => {
+                    let (ob, tb) = (r.bytes(&our_params), r.bytes(&their_params));
+                    pair = show(&mut sw, &mut eng, r.loc, &ob, &tb)?;
+                    code = r.code;
                 }
                 Step::StartSession(spec) => {
                     let b = spec.bytes();
@@ -85,6 +94,8 @@ fn main() -> Res<()> {
                     eng.tpm.hash_end();
                 }
             }
+            our_params.push(response_params(code, &pair.0));
+            their_params.push(response_params(code, &pair.1));
         }
     }
     Ok(())

@@ -9,13 +9,22 @@ use crate::cmd::{cc_name, has_response_handle};
 use crate::run::Kind;
 use std::collections::BTreeMap;
 use tpm2_types::constants::{cap, cc, pt, rh, st};
-use tpm2_types::{Rc, Reader};
+use tpm2_types::object::{Tpm2bPublic, Unique};
+use tpm2_types::{Codec, Rc, Reader};
 
 /// The response code of a response (`TPM_RC_FAILURE` stands in for a malformed one).
 pub fn response_rc(resp: &[u8]) -> Rc {
     resp.get(6..10)
         .map(|b| Rc(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
         .unwrap_or(Rc::FAILURE)
+}
+
+/// The parameter area of a successful response to command `code`.
+pub fn response_params(code: u32, resp: &[u8]) -> Option<Vec<u8>> {
+    if response_rc(resp).0 != 0 {
+        return None;
+    }
+    split(code, resp).map(|p| p.params.to_vec())
 }
 
 /// A successful response split into its parts.
@@ -152,6 +161,15 @@ fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Stri
         cc::HASH | cc::SEQUENCE_COMPLETE => digest_and_ticket(ours, theirs),
         cc::GET_CAPABILITY => capability(ours, theirs),
         cc::READ_CLOCK => clock(ours, theirs),
+        cc::CREATE_PRIMARY | cc::CREATE => created(code, ours, theirs),
+        cc::READ_PUBLIC => read_public(ours, theirs),
+        cc::LOAD => names(ours, theirs, 1),
+        cc::OBJECT_CHANGE_AUTH => private_only(ours, theirs),
+        cc::SIGN => signature(ours, theirs),
+        cc::VERIFY_SIGNATURE => ticket_only(ours, theirs),
+        cc::RSA_ENCRYPT => sized_random(ours, theirs),
+        cc::ECDH_KEY_GEN | cc::ECDH_ZGEN => points(ours, theirs),
+        cc::CONTEXT_SAVE => context(ours, theirs),
         _ => None,
     };
     let _ = req;
@@ -411,4 +429,314 @@ fn cap_items(b: &[u8]) -> Option<(u8, u32, Option<Items>)> {
         r.is_empty().then_some(())
     })();
     Some((more, capability, ok.map(|_| items)))
+}
+
+// Objects. Every key a TPM generates is its own (different seeds, different random
+// numbers), so the values that derive from key bits are compared by shape: the sizes
+// and selectors are still exact, and every command whose output is fully determined by
+// the caller's input (LoadExternal, Unseal, RSA_Decrypt, EncryptDecrypt, HMAC,
+// ECC_Parameters, TestParms) is compared byte for byte.
+
+/// Reads a `TPM2B_` and returns its contents.
+fn tpm2b<'a>(r: &mut Reader<'a>) -> Option<&'a [u8]> {
+    let n = r.u16().ok()? as usize;
+    r.take(n).ok()
+}
+
+/// A public area with the bytes of its unique field zeroed (sizes kept): the unique
+/// field of a generated object is its public key, or H(seedValue || sensitive) with a
+/// random seedValue. Type, nameAlg, attributes, authPolicy and parameters stay exact.
+fn blank_public(b: &[u8]) -> Option<Vec<u8>> {
+    let mut p = Tpm2bPublic::from_bytes(b).ok()?;
+    match &mut p.0.unique {
+        Unique::Digest(d) => d.0.iter_mut().for_each(|x| *x = 0),
+        Unique::Rsa(n) => n.0.iter_mut().for_each(|x| *x = 0),
+        Unique::Ecc(q) => {
+            q.x.0.iter_mut().for_each(|x| *x = 0);
+            q.y.0.iter_mut().for_each(|x| *x = 0);
+        }
+    }
+    Some(p.to_bytes())
+}
+
+/// A Name by shape: the nameAlg and the size (the digest covers the unique field).
+/// A handle-sized Name (an object without nameAlg, or a hierarchy) is exact.
+fn name_shape(n: &[u8]) -> Vec<u8> {
+    if n.len() <= 4 {
+        return n.to_vec();
+    }
+    let mut v = n[..2].to_vec();
+    v.resize(n.len(), 0);
+    v
+}
+
+fn with_tpm2b(b: &[u8]) -> Vec<u8> {
+    let mut v = (b.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+/// A creation ticket (`TPMT_TK_CREATION`) or verified ticket by tag, hierarchy and
+/// size: its HMAC is keyed with the hierarchy proof, a secret of each TPM (the NULL
+/// hierarchy's proof too, for a creation ticket; a NULL ticket is empty either way).
+fn ticket_shape(r: &mut Reader<'_>) -> Option<Vec<u8>> {
+    let tag = r.u16().ok()?;
+    let hier = r.u32().ok()?;
+    let mac = tpm2b(r)?;
+    let mut v = tag.to_be_bytes().to_vec();
+    v.extend_from_slice(&hier.to_be_bytes());
+    v.extend(with_tpm2b(&vec![0; mac.len()]));
+    Some(v)
+}
+
+/// `TPMS_CREATION_DATA` with the parent's Names by shape (a parent object's Name
+/// covers its generated key); everything else exact. Returns whether a Name was
+/// blanked (then the creation hash over it differs too).
+fn creation_data_shape(b: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let mut r = Reader::new(b);
+    let sel = tpm2_types::structures::TpmlPcrSelection::read(&mut r).ok()?;
+    let pcr_digest = tpm2b(&mut r)?;
+    let locality = r.u8().ok()?;
+    let parent_alg = r.u16().ok()?;
+    let pn = tpm2b(&mut r)?;
+    let pqn = tpm2b(&mut r)?;
+    let outside = tpm2b(&mut r)?;
+    if !r.is_empty() {
+        return None;
+    }
+    let mut v = sel.to_bytes();
+    v.extend(with_tpm2b(pcr_digest));
+    v.push(locality);
+    v.extend_from_slice(&parent_alg.to_be_bytes());
+    v.extend(with_tpm2b(&name_shape(pn)));
+    v.extend(with_tpm2b(&name_shape(pqn)));
+    v.extend(with_tpm2b(outside));
+    Some((v, pn.len() > 4))
+}
+
+/// CreatePrimary / Create: [outPrivate (Create)], outPublic, creationData, creationHash,
+/// creationTicket, [name (CreatePrimary)]. The private is compared by presence (it is
+/// each TPM's encryption of its own secret under its own parent); the public with its
+/// unique field blanked; the creation data with the parent's Names by shape; the
+/// creation hash exactly unless it covers such a Name; the ticket by shape; the Name by
+/// shape.
+fn created(code: u32, ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let mut v = Vec::new();
+        if code == cc::CREATE {
+            let private = tpm2b(&mut r)?;
+            v.push(u8::from(!private.is_empty()));
+        }
+        let at = r.position();
+        let public = tpm2b(&mut r)?;
+        v.extend(blank_public(&b[at..at + 2 + public.len()])?);
+        let (cd, blanked) = creation_data_shape(tpm2b(&mut r)?)?;
+        v.extend(with_tpm2b(&cd));
+        let hash = tpm2b(&mut r)?;
+        if blanked {
+            v.extend(with_tpm2b(&vec![0; hash.len()]));
+        } else {
+            v.extend(with_tpm2b(hash));
+        }
+        v.extend(ticket_shape(&mut r)?);
+        if code == cc::CREATE_PRIMARY {
+            v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+        }
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(
+        bytes_diff("parameters (keys by shape)", &o, &t)
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// ReadPublic: outPublic with the unique field blanked, Name and qualified Name by shape.
+fn read_public(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let public = tpm2b(&mut r)?;
+        let mut v = blank_public(&b[..2 + public.len()])?;
+        v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+        v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(
+        bytes_diff("parameters (keys by shape)", &o, &t)
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// Responses made of `n` Names (Load: the Name of a child whose key each TPM made).
+fn names(ours: &[u8], theirs: &[u8], n: usize) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let mut v = Vec::new();
+        for _ in 0..n {
+            v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+        }
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(bytes_diff("names (by shape)", &o, &t).into_iter().collect())
+}
+
+/// ObjectChangeAuth: outPrivate by presence (each TPM's wrapping of its own secret).
+fn private_only(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let present = |b: &[u8]| -> Option<bool> {
+        let mut r = Reader::new(b);
+        let p = tpm2b(&mut r)?;
+        r.is_empty().then_some(!p.is_empty())
+    };
+    let (o, t) = (present(ours)?, present(theirs)?);
+    Some(if o == t {
+        Vec::new()
+    } else {
+        vec![format!("outPrivate present ours {o} theirs {t}")]
+    })
+}
+
+/// Sign: the signature by shape — algorithm, hash and the sizes of its values (an RSA
+/// signature, ECDSA/ECSchnorr r and s, an HMAC); the values are made with each TPM's
+/// own key (and for ECC a random nonce).
+fn signature(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let sig_alg = r.u16().ok()?;
+        let mut v = sig_alg.to_be_bytes().to_vec();
+        if sig_alg == tpm2_types::constants::alg::NULL {
+            return r.is_empty().then_some(v);
+        }
+        let hash = r.u16().ok()?;
+        v.extend_from_slice(&hash.to_be_bytes());
+        let values = match sig_alg {
+            tpm2_types::constants::alg::RSASSA | tpm2_types::constants::alg::RSAPSS => 1,
+            tpm2_types::constants::alg::HMAC => 0,
+            _ => 2,
+        };
+        if values == 0 {
+            v.extend((r.rest().len() as u16).to_be_bytes());
+            return Some(v);
+        }
+        for _ in 0..values {
+            v.extend((tpm2b(&mut r)?.len() as u16).to_be_bytes());
+        }
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(if o == t {
+        Vec::new()
+    } else {
+        vec![format!(
+            "signature shape (alg, hash, sizes) ours {} theirs {}",
+            hex(&o),
+            hex(&t)
+        )]
+    })
+}
+
+/// VerifySignature: the verified ticket by shape.
+fn ticket_only(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let v = ticket_shape(&mut r)?;
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(
+        bytes_diff("ticket (by shape)", &o, &t)
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// RSA_Encrypt: the ciphertext by size (each TPM's own key; random padding).
+fn sized_random(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let n = |b: &[u8]| -> Option<usize> {
+        let mut r = Reader::new(b);
+        let d = tpm2b(&mut r)?;
+        r.is_empty().then_some(d.len())
+    };
+    let (o, t) = (n(ours)?, n(theirs)?);
+    Some(if o == t {
+        Vec::new()
+    } else {
+        vec![format!("outData size ours {o} theirs {t}")]
+    })
+}
+
+/// ECDH_KeyGen / ECDH_ZGen: points by coordinate sizes (an ephemeral key, or a product
+/// with each TPM's own private key).
+fn points(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<usize>> {
+        let mut r = Reader::new(b);
+        let mut v = Vec::new();
+        while !r.is_empty() {
+            let p = tpm2b(&mut r)?;
+            let mut q = Reader::new(p);
+            v.push(tpm2b(&mut q)?.len());
+            v.push(tpm2b(&mut q)?.len());
+            if !q.is_empty() {
+                return None;
+            }
+        }
+        Some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(if o == t {
+        Vec::new()
+    } else {
+        vec![format!("point coordinate sizes ours {o:?} theirs {t:?}")]
+    })
+}
+
+/// ContextSave: sequence, savedHandle and hierarchy exact; the blob by presence (each
+/// implementation's own authenticated encryption; listed as intentional).
+fn context(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let head = r.take(16).ok()?.to_vec();
+        let blob = tpm2b(&mut r)?;
+        let mut v = head;
+        v.push(u8::from(!blob.is_empty()));
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(
+        bytes_diff("context (blob by presence)", &o, &t)
+            .into_iter()
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn create_primary_shape() {
+        let o = unhex("002e0008000b000000520000001000209b9df2648ac491b58f94cd2938248d330205c901373ab191ff6305d6725cf3be0037000000000020e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855010010000440000001000440000001000000205da041bac0ee3135aebb0cadfba497c6a1877fae832dd3d1f8f7a871b825e85480214000000100406beecbc0f964dad10434d69a5e19457eb64a0f5d36de40492e962ced1fe555007d2f2dc4d596a8aeebc87bbfb485032d15755be008e0a3aa287d27d646db345b0022000b0217c3073ab075ba647562a56dd2417dafe49658cae9f3762a83c4291ebb54f9");
+        let mut r = Reader::new(&o);
+        let p = tpm2b(&mut r).unwrap();
+        assert!(blank_public(&o[..2 + p.len()]).is_some());
+        let cd = tpm2b(&mut r).unwrap();
+        assert!(creation_data_shape(cd).is_some());
+        let h = tpm2b(&mut r).unwrap();
+        assert_eq!(h.len(), 32);
+        assert!(ticket_shape(&mut r).is_some());
+        assert!(tpm2b(&mut r).is_some());
+        assert!(r.is_empty());
+        assert!(created(cc::CREATE_PRIMARY, &o, &o).is_some());
+    }
 }

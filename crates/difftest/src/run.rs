@@ -2,7 +2,7 @@
 //! state left behind (PCRs of every bank, variable TPM properties, NV indices).
 
 use crate::cmd::{cc_name, code_of, Cmd};
-use crate::compare::{compare, response_rc};
+use crate::compare::{compare, response_params, response_rc};
 use crate::corpus::{Case, Step};
 use crate::session::Client;
 use crate::swtpm::Swtpm;
@@ -267,11 +267,21 @@ pub fn run_case(case: &Case, seed: u64) -> Result<CaseResult, String> {
         commands: 0,
     };
     let (mut our_sessions, mut their_sessions) = (Client::default(), Client::default());
+    // Each TPM's response parameters per step, for [`Step::Ref`].
+    let (mut our_params, mut their_params) = (Vec::new(), Vec::new());
     for (i, step) in case.steps.iter().enumerate() {
         let n = i + 1;
+        let mut pair: Pair = (None, None);
+        let mut code = 0;
         match step {
             Step::Cmd { loc, bytes } => {
-                both(&mut ctx, &mut eng, &mut sw, n, *loc, bytes, None)?;
+                pair = both(&mut ctx, &mut eng, &mut sw, n, *loc, bytes, None)?;
+                code = code_of(bytes).unwrap_or(0);
+            }
+            Step::Ref(r) => {
+                let (ob, tb) = (r.bytes(&our_params), r.bytes(&their_params));
+                pair = both_split(&mut ctx, &mut eng, &mut sw, n, r.loc, (&ob, &tb), None)?;
+                code = r.code;
             }
             Step::Init => {
                 let r = sw.init().map_err(|e| format!("swtpm ctrl: {e}"))?;
@@ -315,6 +325,9 @@ pub fn run_case(case: &Case, seed: u64) -> Result<CaseResult, String> {
                 record(&mut ctx, n, &name, a.code, &ob, (&o, &t), None);
             }
         }
+        let params = |r: &Option<Vec<u8>>| r.as_deref().and_then(|r| response_params(code, r));
+        our_params.push(params(&pair.0));
+        their_params.push(params(&pair.1));
     }
     compare_state(&mut ctx, &mut eng, &mut sw)?;
     Ok(CaseResult {

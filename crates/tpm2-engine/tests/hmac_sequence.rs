@@ -26,7 +26,7 @@ fn hmac_key(hash: Option<HashAlg>) -> TpmtPublic {
 fn hmac_sequences_match_hmac() {
     for (hash, key) in [
         (HashAlg::Sha1, vec![1u8; 20]),
-        (HashAlg::Sha256, vec![2u8; 100]),
+        (HashAlg::Sha256, vec![2u8; 64]),
         (HashAlg::Sha384, vec![3u8; 128]),
         (HashAlg::Sha512, vec![4u8; 7]),
     ] {
@@ -81,7 +81,20 @@ fn hmac_sequences_match_hmac() {
 fn hmac_start_checks_the_key_and_hash() {
     let mut tpm = started();
     let (parent, _) = primary(&mut tpm, rh::OWNER, &ecc_srk());
-    let (private, public) = try_create(&mut tpm, parent, &hmac_key(None), b"", b"k").unwrap();
+    // A signing KEYEDHASH key must have the HMAC scheme (as libtpms): no key leaves the
+    // hash to the caller.
+    assert_eq!(
+        try_create(&mut tpm, parent, &hmac_key(None), b"", b"k").err(),
+        Some(Rc::SCHEME.param(2))
+    );
+    let (private, public) = try_create(
+        &mut tpm,
+        parent,
+        &hmac_key(Some(HashAlg::Sha256)),
+        b"",
+        b"k",
+    )
+    .unwrap();
     let k = load(&mut tpm, parent, &private, &public).unwrap();
     let start = |tpm: &mut tpm2_engine::Tpm, h: u32, hash: u16| {
         go(
@@ -90,8 +103,9 @@ fn hmac_start_checks_the_key_and_hash() {
         )
         .rc
     };
-    // A key without a scheme needs the caller's hash.
-    assert_eq!(start(&mut tpm, k, alg::NULL), Rc::VALUE.param(2));
+    // The key's own hash, named or not (each sequence takes the last free slot).
+    assert_eq!(start(&mut tpm, k, alg::NULL), Rc::SUCCESS);
+    go(&mut tpm, &Cmd::new(cc::FLUSH_CONTEXT).handle(0x8000_0002));
     assert_eq!(start(&mut tpm, k, alg::SHA256), Rc::SUCCESS);
     // A storage key is not an HMAC key.
     assert_eq!(start(&mut tpm, parent, alg::SHA256), Rc::TYPE.handle(1));

@@ -446,7 +446,8 @@ fn templates_are_checked() {
     let mut t = ecc_srk();
     t.auth_policy = Tpm2b(vec![0; 20]);
     assert_eq!(prim(&mut tpm, t), Some(Rc::SIZE.param(2)));
-    // Asymmetric keys take no sensitive data.
+    // An asymmetric key's data: a primary takes it as an input to the derivation
+    // (libtpms's CreateChecks); an ordinary object does not take it at all.
     let r = go(
         &mut tpm,
         &create_args(
@@ -456,7 +457,18 @@ fn templates_are_checked() {
             b"data",
         ),
     );
-    assert_eq!(r.rc, Rc::SIZE.param(1));
+    assert_eq!(r.rc, Rc::SUCCESS);
+    let srk = u32::from_be_bytes(r.body[..4].try_into().unwrap());
+    let r = go(
+        &mut tpm,
+        &create_args(
+            Cmd::new(cc::CREATE).handle(srk).pw(b""),
+            &ecc_srk(),
+            b"",
+            b"data",
+        ),
+    );
+    assert_eq!(r.rc, Rc::ATTRIBUTES.param(2));
     // TestParms answers from the same unmarshalling.
     let ok = go(
         &mut tpm,

@@ -565,7 +565,10 @@ pub fn sized(out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
 }
 
 /// Reads a `TPM2B_` of a structure: a size of 0 is `TPM_RC_SIZE`, and the structure must
-/// use exactly the bytes the size gives (`TPM_RC_SIZE` otherwise).
+/// use exactly the bytes the size gives (`TPM_RC_SIZE` otherwise). A structure that needs
+/// more bytes than its size gives is `TPM_RC_SIZE` too when the command goes on after it
+/// (libtpms reads on into the next parameter and then finds the size wrong), and
+/// `TPM_RC_INSUFFICIENT` when the command ends there.
 pub fn read_sized<T>(
     r: &mut Reader<'_>,
     f: impl FnOnce(&mut Reader<'_>) -> Result<T, Rc>,
@@ -575,7 +578,14 @@ pub fn read_sized<T>(
         return Err(Rc::SIZE);
     }
     let mut sub = r.sub(n)?;
-    let v = f(&mut sub)?;
+    let more = !r.is_empty();
+    let v = f(&mut sub).map_err(|e| {
+        if e == Rc::INSUFFICIENT && more {
+            Rc::SIZE
+        } else {
+            e
+        }
+    })?;
     if !sub.is_empty() {
         return Err(Rc::SIZE);
     }

@@ -11,6 +11,7 @@ mod core;
 mod hierarchy;
 mod hmac;
 mod nv;
+mod object;
 mod pcr;
 mod policy;
 mod sessions;
@@ -35,6 +36,106 @@ pub enum Step {
     StartSession(StartSpec),
     /// A command whose session area is computed for each TPM from its own nonces.
     Auth(AuthCmd),
+    /// A command whose parameters reuse parts of earlier responses, each TPM its own
+    /// (the private/public blobs of a Create, a signature, a saved context).
+    Ref(RefCmd),
+}
+
+/// The parameters of a [`Step::Ref`]: fixed bytes and parts of earlier responses.
+#[derive(Clone, Debug)]
+pub struct RefCmd {
+    pub loc: u8,
+    pub code: u32,
+    pub handles: Vec<u32>,
+    /// One password session per entry (none: no authorization area).
+    pub pws: Vec<Vec<u8>>,
+    pub parts: Vec<Part>,
+}
+
+/// A piece of a [`RefCmd`]'s parameter area.
+#[derive(Clone, Debug)]
+pub enum Part {
+    Raw(Vec<u8>),
+    /// The `index`-th `TPM2B` (size included) of the response parameters of step `step`
+    /// (1-based) of the same TPM.
+    Field {
+        step: usize,
+        index: usize,
+    },
+    /// The whole response parameter area of step `step`.
+    All {
+        step: usize,
+    },
+    /// A part with the byte at `at` (from the start; counted from the end if negative)
+    /// XORed with `mask`.
+    Flip {
+        part: Box<Part>,
+        at: isize,
+        mask: u8,
+    },
+}
+
+impl Part {
+    /// This part for one TPM, from the parameter areas of its successful responses so far
+    /// (`None`: a failed step or one without a response).
+    pub fn bytes(&self, responses: &[Option<Vec<u8>>]) -> Vec<u8> {
+        match self {
+            Part::Raw(b) => b.clone(),
+            Part::Field { step, index } => {
+                let p = resp_params(responses, *step);
+                let mut at = 0usize;
+                for _ in 0..*index {
+                    let n = p
+                        .get(at..at + 2)
+                        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+                    at += 2 + n as usize;
+                }
+                let n = p
+                    .get(at..at + 2)
+                    .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+                p.get(at..at + 2 + n as usize)
+                    .map_or_else(|| vec![0, 0], |b| b.to_vec())
+            }
+            Part::All { step } => resp_params(responses, *step),
+            Part::Flip { part, at, mask } => {
+                let mut b = part.bytes(responses);
+                let i = if *at < 0 {
+                    b.len().checked_sub(at.unsigned_abs())
+                } else {
+                    Some(*at as usize)
+                };
+                if let Some(x) = i.and_then(|i| b.get_mut(i)) {
+                    *x ^= mask;
+                }
+                b
+            }
+        }
+    }
+}
+
+/// The stored parameter area of step `step` (1-based; empty if it had none).
+fn resp_params(params: &[Option<Vec<u8>>], step: usize) -> Vec<u8> {
+    step.checked_sub(1)
+        .and_then(|i| params.get(i))
+        .and_then(|p| p.clone())
+        .unwrap_or_default()
+}
+
+impl RefCmd {
+    /// The command bytes for one TPM.
+    pub fn bytes(&self, responses: &[Option<Vec<u8>>]) -> Vec<u8> {
+        let mut c = Cmd::new(self.code);
+        for h in &self.handles {
+            c = c.h(*h);
+        }
+        for p in &self.pws {
+            c = c.pw(p);
+        }
+        for p in &self.parts {
+            c = c.raw(&p.bytes(responses));
+        }
+        c.build()
+    }
 }
 
 /// The parameters of a `TPM2_StartAuthSession` step.
@@ -221,6 +322,7 @@ pub fn all() -> Vec<Case> {
     pcr::add(&mut k);
     hierarchy::add(&mut k);
     nv::add(&mut k);
+    object::add(&mut k);
     k.cases
 }
 

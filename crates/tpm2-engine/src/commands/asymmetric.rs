@@ -13,13 +13,14 @@ use tpm2_types::object::{
 };
 use tpm2_types::{Codec, Rc, Tpm2b, Tpm2bData};
 
-/// An RSA decryption key usable for RSA_Encrypt/Decrypt: not restricted, `decrypt` SET
-/// (`TPM_RC_ATTRIBUTES`); an RSA key at all (`TPM_RC_KEY`).
-fn rsa_decrypt_key(o: &Object) -> Result<(), Rc> {
+/// An RSA decryption key usable for RSA_Decrypt (`restricted` CLEAR too) or RSA_Encrypt
+/// (a public-key operation: any RSA key with `decrypt` SET, Part 3 §14.2): an RSA key
+/// at all (`TPM_RC_KEY`), the attributes (`TPM_RC_ATTRIBUTES`).
+fn rsa_decrypt_key(o: &Object, decrypting: bool) -> Result<(), Rc> {
     if o.public.type_alg() != alg::RSA {
         return Err(Rc::KEY.handle(1));
     }
-    if o.has(obj_attr::RESTRICTED) || !o.has(obj_attr::DECRYPT) {
+    if (decrypting && o.has(obj_attr::RESTRICTED)) || !o.has(obj_attr::DECRYPT) {
         return Err(Rc::ATTRIBUTES.handle(1));
     }
     Ok(())
@@ -58,7 +59,7 @@ fn read_params(c: &mut Command<'_>) -> Result<(Tpm2bPublicKeyRsa, Scheme, Tpm2bD
 pub fn rsa_encrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let (msg, given, label) = read_params(c)?;
     let o = tpm.object_at(c.handle(0), 1)?.clone();
-    rsa_decrypt_key(&o)?;
+    rsa_decrypt_key(&o, false)?;
     let scheme = select_decrypt_scheme(&o, given)?;
     let key = o.key()?;
     let public = match &*key {
@@ -73,7 +74,10 @@ pub fn rsa_encrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         Scheme::Oaep(h) => public.encrypt_oaep(h, label.as_slice(), msg.as_slice(), rng),
         _ => return Err(Rc::SCHEME.param(2)),
     }
-    .map_err(|_| Rc::VALUE.param(1))?;
+    // A message the padding (or the modulus) cannot take: TPM_RC_VALUE from the RSA
+    // primitive, without a parameter number (as libtpms for a message longer than the
+    // modulus).
+    .map_err(|_| Rc::VALUE)?;
     c.put(&Tpm2bPublicKeyRsa::from(out));
     Ok(())
 }
@@ -82,14 +86,15 @@ pub fn rsa_encrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 pub fn rsa_decrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let (ct, given, label) = read_params(c)?;
     let o = tpm.object_at(c.handle(0), 1)?.clone();
-    rsa_decrypt_key(&o)?;
+    rsa_decrypt_key(&o, true)?;
     let scheme = select_decrypt_scheme(&o, given)?;
     let key = o.key()?;
     let Key::RsaPrivate(k) = &*key else {
         return Err(Rc::KEY.handle(1));
     };
+    // From the RSA primitive, without a parameter number (as libtpms).
     if ct.len() != k.public().size_bytes() {
-        return Err(Rc::SIZE.param(1));
+        return Err(Rc::SIZE);
     }
     let rng = &mut tpm.rt.drbg;
     let out = match scheme {
@@ -98,7 +103,7 @@ pub fn rsa_decrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         Scheme::Oaep(h) => k.decrypt_oaep(h, label.as_slice(), ct.as_slice(), rng),
         _ => return Err(Rc::SCHEME.param(2)),
     }
-    .map_err(|_| Rc::VALUE.param(1))?;
+    .map_err(|_| Rc::VALUE)?;
     c.put(&Tpm2bPublicKeyRsa::from(out));
     Ok(())
 }
@@ -124,18 +129,31 @@ fn to_point(p: ecc::EccPoint) -> Tpm2bEccPoint {
     })
 }
 
-fn from_point(p: &EccPoint) -> ecc::EccPoint {
-    ecc::EccPoint {
-        x: p.x.0.clone(),
-        y: p.y.0.clone(),
-    }
+/// A point's coordinates as integers of the curve's size: leading zeros do not count
+/// (libtpms reads them as numbers); a coordinate larger than the field is no point.
+fn coordinates(curve: EccCurve, p: &EccPoint) -> Option<ecc::EccPoint> {
+    let n = curve.key_bytes();
+    let fit = |v: &[u8]| -> Option<Vec<u8>> {
+        let z = v.iter().take_while(|b| **b == 0).count();
+        let v = &v[z..];
+        if v.len() > n {
+            return None;
+        }
+        let mut out = vec![0; n - v.len()];
+        out.extend_from_slice(v);
+        Some(out)
+    };
+    Some(ecc::EccPoint {
+        x: fit(p.x.as_slice())?,
+        y: fit(p.y.as_slice())?,
+    })
 }
 
 /// TPM2_ECDH_KeyGen: an ephemeral key pair and the shared point with the loaded public key.
 pub fn ecdh_keygen(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.params.end()?;
     let o = tpm.object_at(c.handle(0), 1)?.clone();
-    ecdh_key(&o)?;
+    // A public-key operation: any ECC key will do (Part 3 §14.4 lists only TPM_RC_KEY).
     let key = o.key()?;
     let Key::Ecc { curve, q, .. } = &*key else {
         return Err(Rc::KEY.handle(1));
@@ -160,7 +178,8 @@ pub fn ecdh_zgen(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     else {
         return Err(Rc::KEY.handle(1));
     };
-    let z = ecc::ecdh_zgen(*curve, d, &from_point(&point.0)).map_err(|_| Rc::ECC_POINT.param(1))?;
+    let peer = coordinates(*curve, &point.0).ok_or(Rc::ECC_POINT.param(1))?;
+    let z = ecc::ecdh_zgen(*curve, d, &peer).map_err(|_| Rc::ECC_POINT.param(1))?;
     c.put(&to_point(z));
     Ok(())
 }
@@ -179,8 +198,16 @@ pub fn ecc_parameters(_tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let curve = EccCurve::from_id(id).ok_or(Rc::CURVE.param(1))?;
     c.put(&id);
     c.put(&curve.key_bits());
-    alg::NULL.encode(&mut c.out); // kdf
-    alg::NULL.encode(&mut c.out); // sign
+    // kdf: KDF1_SP800_56A with the hash of the curve's size, sign: NULL, as the curve
+    // table of the reference implementation (and libtpms) gives them.
+    alg::KDF1_SP800_56A.encode(&mut c.out);
+    match curve.key_bits() {
+        256 => alg::SHA256,
+        384 => alg::SHA384,
+        _ => alg::SHA512,
+    }
+    .encode(&mut c.out);
+    alg::NULL.encode(&mut c.out);
     for v in [
         curve.p(),
         curve.a(),

@@ -28,10 +28,10 @@ use zeroize::Zeroizing;
 
 /// `TPM2B_CONTEXT_DATA` maximum (TPM_PT_MAX_OBJECT_CONTEXT less the TPMS_CONTEXT fields).
 pub const MAX_CONTEXT_DATA: usize = 2692 - 18;
-/// Saved handles of object contexts (Part 2, §15.3 / Part 3 §28.2).
+/// Saved handles of object contexts (Part 2, `TPMI_DH_SAVED`).
 const SAVED_OBJECT: u32 = 0x8000_0000;
-const SAVED_ST_CLEAR: u32 = 0x8000_0001;
-const SAVED_SEQUENCE: u32 = 0x8000_0002;
+const SAVED_SEQUENCE: u32 = 0x8000_0001;
+const SAVED_ST_CLEAR: u32 = 0x8000_0002;
 /// The version of the serialization inside a context.
 const CONTEXT_VERSION: u8 = 1;
 /// The largest distance between the oldest saved session and the newest context
@@ -63,7 +63,13 @@ impl Codec for Context {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Rc> {
         let sequence = r.u64()?;
+        // TPMI_DH_SAVED: a session handle or one of the three object values.
         let saved_handle = r.u32()?;
+        if !crate::session::is_session_handle(saved_handle)
+            && !matches!(saved_handle, SAVED_OBJECT | SAVED_SEQUENCE | SAVED_ST_CLEAR)
+        {
+            return Err(Rc::VALUE);
+        }
         let hierarchy = match r.u32()? {
             h @ (rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL) => h,
             _ => return Err(Rc::VALUE),
@@ -239,7 +245,13 @@ pub fn flush_context(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let h: u32 = c.params.read_with(|r| {
         let h = r.u32()?;
         match (h >> 24) as u8 {
-            ht::TRANSIENT => Ok(h),
+            // Only the transient handles of the slots (libtpms's TRANSIENT_LAST).
+            ht::TRANSIENT
+                if h - rh::TRANSIENT_FIRST
+                    < crate::commands::capability::MAX_LOADED_OBJECTS as u32 =>
+            {
+                Ok(h)
+            }
             ht::HMAC_SESSION | ht::POLICY_SESSION
                 if crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS =>
             {
@@ -310,7 +322,7 @@ pub fn evict_control(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     }
     if (oh >> 24) as u8 == ht::PERSISTENT {
         if oh != persistent {
-            return Err(Rc::HANDLE.param(1));
+            return Err(Rc::HANDLE.handle(2));
         }
         tpm.perm_mut().persistent.remove(&oh);
         return Ok(());

@@ -160,6 +160,9 @@ pub fn clear(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     p.endorsement_policy = PolicyDigest::default();
     p.lockout_policy = PolicyDigest::default();
     p.nv.retain(|_, ix| ix.public.has(nv_attr::PLATFORMCREATE));
+    // Persistent objects of the owner and endorsement hierarchies go too (Part 3, §24.6).
+    p.persistent
+        .retain(|_, o| o.hierarchy == Hierarchy::Platform);
     p.da = DictionaryAttack::default();
     p.clock = 0;
     p.clock_safe = true;

@@ -125,11 +125,33 @@ impl Tpm {
 pub fn sign(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let digest: Tpm2bDigest = c.params.read()?;
     let in_scheme: Scheme = c.params.read()?;
-    let validation: TpmtTicket = c.params.read()?;
+    // TPMT_TK_HASHCHECK: the tag must be TPM_ST_HASHCHECK (TPM_RC_TAG), the hierarchy a
+    // TPMI_RH_HIERARCHY+ (TPM_RC_VALUE).
+    let validation: TpmtTicket = c.params.read_with(|r| {
+        if r.u16()? != st::HASHCHECK {
+            return Err(Rc::TAG);
+        }
+        let hierarchy = match r.u32()? {
+            h @ (rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL) => h,
+            _ => return Err(Rc::VALUE),
+        };
+        Ok(TpmtTicket {
+            tag: st::HASHCHECK,
+            hierarchy,
+            digest: tpm2_types::Codec::read(r)?,
+        })
+    })?;
     c.params.end()?;
     let o = tpm.object_at(c.handle(0), 1)?.clone();
-    if !o.has(obj_attr::SIGN_ENCRYPT) || o.sensitive.is_none() {
+    // A signing key: `sign` SET on an asymmetric or HMAC key (for a SYMCIPHER key the
+    // bit means encrypt), with its private part.
+    let signing_type = o.public.type_alg() != alg::SYMCIPHER;
+    if !o.has(obj_attr::SIGN_ENCRYPT) || o.sensitive.is_none() || !signing_type {
         return Err(Rc::KEY.handle(1));
+    }
+    // An x509sign key signs only in TPM2_CertifyX509 (Part 2, §8.3.3.1).
+    if o.has(obj_attr::X509_SIGN) {
+        return Err(Rc::ATTRIBUTES.handle(1));
     }
     let scheme = select_sign_scheme(&o, in_scheme, 2)?;
     let hash = scheme.hash().ok_or(Rc::SCHEME.param(2))?;

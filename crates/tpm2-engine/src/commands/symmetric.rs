@@ -50,7 +50,8 @@ fn encrypt_decrypt_common(
         _ => return Err(Rc::MODE.param(n.mode)),
     };
     let mode = SymMode::from_id(mode).ok_or(Rc::MODE.param(n.mode))?;
-    if mode != SymMode::Ecb && iv.len() != 16 {
+    // ECB takes no IV; every other mode one block.
+    if (mode == SymMode::Ecb && !iv.is_empty()) || (mode != SymMode::Ecb && iv.len() != 16) {
         return Err(Rc::SIZE.param(n.iv));
     }
     if matches!(mode, SymMode::Cbc | SymMode::Ecb) && !data.len().is_multiple_of(16) {
@@ -60,20 +61,49 @@ fn encrypt_decrypt_common(
     let Key::Bits(k) = &*key else {
         return Err(Rc::KEY.handle(1));
     };
-    let mut out = data.0;
+    let mut out = data.0.clone();
     let iv_in = if mode == SymMode::Ecb {
         vec![0; 16]
     } else {
         iv.0.clone()
     };
-    let iv_out =
+    let mut iv_out =
         aes_crypt(mode, k, &iv_in, &mut out, !decrypt).map_err(|_| Rc::SIZE.param(n.data))?;
+    if mode == SymMode::Cfb {
+        let ciphertext = if decrypt { &data.0 } else { &out };
+        cfb_partial_iv(k, &iv_in, ciphertext, &mut iv_out).map_err(|_| Rc::SIZE.param(n.data))?;
+    }
     c.put(&Tpm2bMaxBuffer::from(out));
     if mode == SymMode::Ecb {
         c.put(&Tpm2bIv::from(iv.0));
     } else {
         c.put(&Tpm2bIv::from(iv_out.to_vec()));
     }
+    Ok(())
+}
+
+/// ivOut of CFB after a partial last block of m octets: libtpms (OpenSSL's CFB state)
+/// returns the m ciphertext octets followed by the unused rest of that block's keystream,
+/// E(previous ciphertext block)[m..16]; `aes_crypt` zeroes the rest (the reference code's
+/// choice), so the keystream tail is put back here.
+fn cfb_partial_iv(
+    key: &[u8],
+    iv_in: &[u8],
+    ciphertext: &[u8],
+    iv_out: &mut [u8; 16],
+) -> Result<(), tpm2_crypto::sym::SymError> {
+    let m = ciphertext.len() % 16;
+    if m == 0 {
+        return Ok(());
+    }
+    let last = ciphertext.len() - m;
+    let mut ks: Vec<u8> = if last == 0 {
+        iv_in.to_vec()
+    } else {
+        ciphertext[last - 16..last].to_vec()
+    };
+    aes_crypt(SymMode::Ecb, key, &[0; 16], &mut ks, true)?;
+    iv_out[m..].copy_from_slice(&ks[m..]);
     Ok(())
 }
 
@@ -114,21 +144,37 @@ pub fn encrypt_decrypt2(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 /// TPM2_HMAC with a loaded HMAC key.
 pub fn hmac_command(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let buffer: Tpm2bMaxBuffer = c.params.read()?;
-    let hash: OptHashAlg = c.params.read()?;
+    // TPMI_ALG_MAC_SCHEME+ (a hash, or NULL): anything else is TPM_RC_SYMMETRIC.
+    let hash: OptHashAlg = c.params.read_with(|r| {
+        let id = r.u16()?;
+        if id == tpm2_types::constants::alg::NULL {
+            return Ok(OptHashAlg(None));
+        }
+        tpm2_types::HashAlg::from_id(id)
+            .map(|h| OptHashAlg(Some(h)))
+            .ok_or(Rc::SYMMETRIC)
+    })?;
     c.params.end()?;
     let o = tpm.object_at(c.handle(0), 1)?;
-    let PublicParms::KeyedHash(scheme) = &o.public.parms else {
-        return Err(Rc::TYPE.handle(1));
+    // The MAC first (libtpms's CryptSelectMac): the key's HMAC scheme, which the caller
+    // may repeat, or the caller's hash for a key without one; none is TPM_RC_VALUE.
+    let scheme = match &o.public.parms {
+        PublicParms::KeyedHash(s) => *s,
+        PublicParms::Rsa(_) | PublicParms::Ecc(_) => return Err(Rc::TYPE.handle(1)),
+        PublicParms::SymCipher(_) => return Err(Rc::VALUE.param(2)),
     };
-    if o.has(obj_attr::RESTRICTED) || !o.has(obj_attr::SIGN_ENCRYPT) {
-        return Err(Rc::ATTRIBUTES.handle(1));
-    }
     let h = match (scheme, hash.0) {
-        (KeyedHashScheme::Hmac(k), None) => *k,
-        (KeyedHashScheme::Hmac(k), Some(g)) if *k == g => g,
+        (KeyedHashScheme::Hmac(k), None) => k,
+        (KeyedHashScheme::Hmac(k), Some(g)) if k == g => g,
         (KeyedHashScheme::Null, Some(g)) => g,
         _ => return Err(Rc::VALUE.param(2)),
     };
+    if o.has(obj_attr::RESTRICTED) {
+        return Err(Rc::ATTRIBUTES.handle(1));
+    }
+    if !o.has(obj_attr::SIGN_ENCRYPT) {
+        return Err(Rc::KEY.handle(1));
+    }
     let key = o.key()?;
     let Key::Bits(k) = &*key else {
         return Err(Rc::TYPE.handle(1));

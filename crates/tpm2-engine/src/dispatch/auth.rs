@@ -413,7 +413,7 @@ impl Tpm {
             if self.policy_session_required(h, role) {
                 return Err(Rc::AUTH_TYPE);
             }
-            if !self.auth_value_available(h, ctx.code) {
+            if !self.auth_value_available(h, ctx.code, role) {
                 return Err(Rc::AUTH_UNAVAILABLE);
             }
         }
@@ -516,8 +516,9 @@ impl Tpm {
 
     /// Whether `h` may only be authorized with a policy session (Part 4
     /// `IsPolicySessionRequired`): the DUP role always; the ADMIN role for permanent
-    /// handles and NV indices, and for objects with `adminWithPolicy`; the USER role for
-    /// objects without `userWithAuth` and a PCR whose policy group has a policy.
+    /// handles and NV indices, and for objects with `adminWithPolicy`; the USER role for a
+    /// PCR whose policy group has a policy. (An object without `userWithAuth` has no
+    /// usable authValue for the USER role: `auth_value_available`.)
     fn policy_session_required(&self, h: u32, role: Role) -> bool {
         use tpm2_types::constants::obj_attr;
         let object = self.object(h);
@@ -528,7 +529,7 @@ impl Tpm {
                 None => !matches!((h >> 24) as u8, ht::TRANSIENT | ht::PERSISTENT),
             },
             Role::User => match object {
-                Some(o) => !o.has(obj_attr::USER_WITH_AUTH),
+                Some(_) => false,
                 None => {
                     (h >> 24) as u8 == ht::PCR
                         && crate::pcr::pc_client::POLICY.is_set(h as usize)
@@ -541,9 +542,18 @@ impl Tpm {
     /// Whether the authValue of `h` may be used for `code` (Part 4
     /// `IsAuthValueAvailable`): always for hierarchies, lockout, PCRs and sequence
     /// objects; for an NV index as its attributes say.
-    fn auth_value_available(&self, h: u32, code: u32) -> bool {
+    fn auth_value_available(&self, h: u32, code: u32, role: Role) -> bool {
+        use tpm2_types::constants::obj_attr;
         match (h >> 24) as u8 {
             ht::NV_INDEX => self.nv_auth_value_available(h, code),
+            // An object: not a public-only one; for the USER role only with
+            // `userWithAuth` (Part 4 `IsAuthValueAvailable`).
+            ht::TRANSIENT | ht::PERSISTENT => match self.object(h) {
+                Some(o) => {
+                    o.sensitive.is_some() && (role != Role::User || o.has(obj_attr::USER_WITH_AUTH))
+                }
+                None => true,
+            },
             _ => true,
         }
     }

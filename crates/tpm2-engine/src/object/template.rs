@@ -16,8 +16,15 @@ pub enum Parent<'a> {
     None,
 }
 
-/// Checks a public area; `p` is its parameter number.
-pub fn check_public(public: &TpmtPublic, parent: Parent<'_>, p: usize) -> Result<(), Rc> {
+/// Checks a public area; `p` is its parameter number. `creating`: the TPM is about to
+/// generate the key (Create/CreatePrimary), whose RSA exponent [`check_generation`]
+/// checks instead.
+pub fn check_public(
+    public: &TpmtPublic,
+    parent: Parent<'_>,
+    p: usize,
+    creating: bool,
+) -> Result<(), Rc> {
     let at = |rc: Rc| rc.param(p);
     let has = |bit| public.has(bit);
     if let Some(h) = public.name_alg {
@@ -39,26 +46,40 @@ pub fn check_public(public: &TpmtPublic, parent: Parent<'_>, p: usize) -> Result
     } else if has(a::FIXED_TPM) {
         return Err(at(Rc::ATTRIBUTES));
     }
+    // A non-duplicable storage key has its parent's nameAlg (Part 3, TPM2_Create:
+    // TPM_RC_HASH).
+    if let Parent::Object(o) = parent {
+        let storage = has(a::RESTRICTED) && has(a::DECRYPT);
+        if storage && has(a::FIXED_TPM) && public.name_alg != o.public.name_alg {
+            return Err(at(Rc::HASH));
+        }
+    }
+    // An object that cannot be duplicated has no use for encryptedDuplication.
+    if has(a::FIXED_TPM) && has(a::ENCRYPTED_DUPLICATION) {
+        return Err(at(Rc::ATTRIBUTES));
+    }
     let restricted = has(a::RESTRICTED);
     let sign = has(a::SIGN_ENCRYPT);
     let decrypt = has(a::DECRYPT);
-    if restricted && sign && decrypt {
-        return Err(at(Rc::ATTRIBUTES));
-    }
-    if has(a::X509_SIGN) && (!sign || restricted) {
+    // A restricted key signs or decrypts, not both and not neither; only a data object
+    // (KEYEDHASH) may do neither. These come before the type-specific scheme checks, as
+    // in libtpms. (x509sign only matters when sign is SET: Part 2, §8.3.3.1.)
+    if sign == decrypt && (restricted || (!sign && public.type_alg() != alg::KEYEDHASH)) {
         return Err(at(Rc::ATTRIBUTES));
     }
     match &public.parms {
         PublicParms::KeyedHash(s) => {
-            if decrypt {
-                // Derivation parents (KDF schemes) are not implemented.
-                return Err(at(Rc::ATTRIBUTES));
-            }
-            match (sign, s) {
-                (true, KeyedHashScheme::Hmac(_)) => {}
-                (true, KeyedHashScheme::Null) if !restricted => {}
-                (false, KeyedHashScheme::Null) if !restricted => {}
-                _ => return Err(at(Rc::SCHEME)),
+            // Neither or both: no scheme; a signing key: HMAC; a decryption key (a
+            // derivation parent): XOR.
+            let ok = matches!(
+                (sign, decrypt, s),
+                (true, true, KeyedHashScheme::Null)
+                    | (false, false, KeyedHashScheme::Null)
+                    | (true, false, KeyedHashScheme::Hmac(_))
+                    | (false, true, KeyedHashScheme::Xor { .. })
+            );
+            if !ok {
+                return Err(at(Rc::SCHEME));
             }
         }
         PublicParms::SymCipher(s) => {
@@ -77,7 +98,7 @@ pub fn check_public(public: &TpmtPublic, parent: Parent<'_>, p: usize) -> Result
             }
             let (sym, scheme) = match &public.parms {
                 PublicParms::Rsa(r) => {
-                    if r.exponent != 0 && (r.exponent < 3 || r.exponent % 2 == 0) {
+                    if !creating && r.exponent != 0 && (r.exponent < 3 || r.exponent % 2 == 0) {
                         return Err(at(Rc::VALUE));
                     }
                     (r.symmetric, r.scheme)
@@ -120,42 +141,88 @@ pub fn check_public(public: &TpmtPublic, parent: Parent<'_>, p: usize) -> Result
     Ok(())
 }
 
-/// Checks the sensitive data given to `TPM2_Create`/`CreatePrimary` against the template
-/// (`sensitiveDataOrigin` SET exactly when the TPM makes the secret; asymmetric keys
-/// accept no data; a symmetric key must have the template's size).
-pub fn check_sensitive_data(
+/// The RSA exponent of a key the TPM is to generate: 0 (2^16 + 1) or a prime of at
+/// least 2^16 + 1, as libtpms requires (`TPM_RC_RANGE`, from the key generation and so
+/// without a parameter number; Part 2, §12.2.3.5 lets the TPM restrict the exponents it
+/// generates keys for).
+pub fn check_generation(public: &TpmtPublic) -> Result<(), Rc> {
+    if let PublicParms::Rsa(r) = &public.parms {
+        let e = r.exponent;
+        if e != 0 && (e < 65537 || !is_prime(e)) {
+            return Err(Rc::RANGE);
+        }
+    }
+    Ok(())
+}
+
+fn is_prime(n: u32) -> bool {
+    if n < 2 {
+        return false;
+    }
+    let n = n as u64;
+    let mut d = 2u64;
+    while d * d <= n {
+        if n.is_multiple_of(d) {
+            return false;
+        }
+        d += 1;
+    }
+    true
+}
+
+/// The sensitive data rules of `TPM2_Create` and `TPM2_CreatePrimary` (libtpms's
+/// `CreateChecks`): the caller must give data when `sensitiveDataOrigin` is CLEAR and,
+/// for an ordinary object, only then (a primary's data is also an input to the
+/// derivation, so it may come with either); a data object never has it SET; an asymmetric
+/// key always has it SET (the data then only seeds the derivation). libtpms checks
+/// these before the template itself ([`check_public`]).
+pub fn check_create_sensitive(
     public: &TpmtPublic,
     data_len: usize,
-    p_sens: usize,
+    primary: bool,
     p_pub: usize,
 ) -> Result<(), Rc> {
     let origin = public.has(a::SENSITIVE_DATA_ORIGIN);
-    let data_object = matches!(public.parms, PublicParms::KeyedHash(_))
-        && !public.has(a::SIGN_ENCRYPT)
-        && !public.has(a::DECRYPT);
-    if data_object {
-        return if origin {
-            Err(Rc::ATTRIBUTES.param(p_pub))
-        } else {
-            Ok(())
-        };
+    let (sign, decrypt) = (public.has(a::SIGN_ENCRYPT), public.has(a::DECRYPT));
+    if !origin && data_len == 0 {
+        return Err(Rc::ATTRIBUTES.param(p_pub));
     }
-    if data_len == 0 {
-        return if origin {
-            Ok(())
-        } else {
-            Err(Rc::ATTRIBUTES.param(p_pub))
-        };
+    // An ordinary object takes data only when the TPM does not make the secret.
+    if !primary && origin && data_len != 0 {
+        return Err(Rc::ATTRIBUTES.param(p_pub));
     }
     match &public.parms {
-        PublicParms::Rsa(_) | PublicParms::Ecc(_) => return Err(Rc::SIZE.param(p_sens)),
-        PublicParms::SymCipher(s) if data_len * 8 != s.key_bits as usize => {
-            return Err(Rc::KEY_SIZE.param(p_sens))
+        PublicParms::KeyedHash(_) if !sign && !decrypt && origin => {
+            return Err(Rc::ATTRIBUTES.param(p_pub))
+        }
+        PublicParms::KeyedHash(_) | PublicParms::SymCipher(_)
+            if public.has(a::RESTRICTED)
+                && !origin
+                && (public.has(a::FIXED_PARENT) || public.has(a::FIXED_TPM)) =>
+        {
+            return Err(Rc::ATTRIBUTES.param(p_pub));
+        }
+        PublicParms::Rsa(_) | PublicParms::Ecc(_) if !origin => {
+            return Err(Rc::ATTRIBUTES.param(p_pub))
         }
         _ => {}
     }
-    if origin {
-        return Err(Rc::ATTRIBUTES.param(p_pub));
-    }
     Ok(())
+}
+
+/// The sizes of the data a creation takes from the caller (checked when the
+/// key is made, after the template, so without a parameter number): a symmetric key of
+/// the template's size (`TPM_RC_KEY_SIZE`), an HMAC key no longer than its hash's
+/// block (`TPM_RC_SIZE`, as libtpms).
+pub fn check_primary_data(public: &TpmtPublic, data_len: usize) -> Result<(), Rc> {
+    if public.has(a::SENSITIVE_DATA_ORIGIN) {
+        return Ok(());
+    }
+    match &public.parms {
+        PublicParms::SymCipher(s) if data_len * 8 != s.key_bits as usize => Err(Rc::KEY_SIZE),
+        PublicParms::KeyedHash(KeyedHashScheme::Hmac(h)) if data_len > h.block_size() => {
+            Err(Rc::SIZE)
+        }
+        _ => Ok(()),
+    }
 }

@@ -5,7 +5,9 @@ use crate::dispatch::handles::hierarchy_of;
 use crate::dispatch::Command;
 use crate::object::derive::make_object;
 use crate::object::protect::Protector;
-use crate::object::template::{check_public, check_sensitive_data, Parent};
+use crate::object::template::{
+    check_create_sensitive, check_generation, check_primary_data, check_public, Parent,
+};
 use crate::object::{hierarchy_handle, Object};
 use crate::state::Hierarchy;
 use crate::Tpm;
@@ -131,8 +133,11 @@ impl Tpm {
             return Err(Rc::TYPE.handle(1));
         }
         let public = &input.public.0;
-        check_public(public, Parent::Object(parent), 2)?;
-        check_sensitive_data(public, input.sensitive.data.len(), 1, 2)?;
+        check_create_sensitive(public, input.sensitive.data.len(), false, 2)?;
+        check_public(public, Parent::Object(parent), 2, true)?;
+        check_auth_size(public, &input.sensitive)?;
+        check_primary_data(public, input.sensitive.data.len())?;
+        check_generation(public)?;
         let hierarchy = parent.hierarchy;
         let parent_qn = parent.qualified_name.clone();
         let (public, mut sensitive) = {
@@ -146,6 +151,16 @@ impl Tpm {
         let private = protector.wrap(&object.name, object.sensitive.as_ref().ok_or(Rc::FAILURE)?);
         Ok((object, private))
     }
+}
+
+/// The new object's authValue, trailing zeros removed, is no longer than its nameAlg's
+/// digest (`TPM_RC_SIZE` on inSensitive).
+fn check_auth_size(public: &tpm2_types::object::TpmtPublic, s: &SensitiveCreate) -> Result<(), Rc> {
+    let limit = public.name_alg.map_or(0, |h| h.digest_size());
+    if crate::dispatch::auth::trim_zeros(s.user_auth.as_slice()).len() > limit {
+        return Err(Rc::SIZE.param(1));
+    }
+    Ok(())
 }
 
 /// TPM2_Create: a child object returned wrapped (not loaded).
@@ -165,8 +180,11 @@ pub fn create_primary(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let handle = c.handle(0);
     let hierarchy = hierarchy_of(handle).ok_or(Rc::HIERARCHY.handle(1))?;
     let public = &input.public.0;
-    check_public(public, Parent::Hierarchy, 2)?;
-    check_sensitive_data(public, input.sensitive.data.len(), 1, 2)?;
+    check_create_sensitive(public, input.sensitive.data.len(), true, 2)?;
+    check_public(public, Parent::Hierarchy, 2, true)?;
+    check_auth_size(public, &input.sensitive)?;
+    check_primary_data(public, input.sensitive.data.len())?;
+    check_generation(public)?;
     if tpm.free_object_slots() == 0 {
         return Err(Rc::OBJECT_MEMORY);
     }

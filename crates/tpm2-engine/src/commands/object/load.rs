@@ -17,28 +17,47 @@ use tpm2_types::{Rc, Tpm2b, Tpm2bAuth, Tpm2bName};
 
 type Tpm2bPrivate = Tpm2b<MAX_PRIVATE>;
 
-/// Checks that a sensitive area belongs to its public area (`TPM_RC_BINDING`, `TPM_RC_TYPE`
-/// or `TPM_RC_KEY` before the parameter number) and parses the key.
+/// Checks that a sensitive area (parameter 1) belongs to its public area (parameter 2)
+/// and parses the key, with libtpms's codes: another type or an authValue longer than
+/// the nameAlg's digest `TPM_RC_TYPE`/`TPM_RC_SIZE` on the sensitive area, a symmetric
+/// key of the wrong size `TPM_RC_KEY_SIZE` on it, a key that does not match the public
+/// area `TPM_RC_BINDING` (from the key check, without a parameter number), an unusable
+/// public key `TPM_RC_KEY` on the public area.
 pub(crate) fn bind(public: &tpm2_types::object::TpmtPublic, s: &TpmtSensitive) -> Result<Key, Rc> {
     if s.type_alg != public.type_alg() {
-        return Err(Rc::TYPE);
+        return Err(Rc::TYPE.param(1));
     }
-    let name_alg = public.name_alg.ok_or(Rc::HASH)?;
-    if s.auth.len() > name_alg.digest_size() {
-        return Err(Rc::SIZE);
+    let limit = public.name_alg.map_or(0, |h| h.digest_size());
+    if s.auth.len() > limit {
+        return Err(Rc::SIZE.param(1));
+    }
+    if let tpm2_types::object::PublicParms::SymCipher(d) = &public.parms {
+        if s.sensitive.len() * 8 != d.key_bits as usize {
+            return Err(Rc::KEY_SIZE.param(1));
+        }
     }
     if let Unique::Digest(u) = &public.unique {
         // KEYEDHASH and SYMCIPHER: unique = H(seedValue || sensitive).
+        let Some(name_alg) = public.name_alg else {
+            return Err(Rc::BINDING);
+        };
         if u.as_slice() != digest(name_alg, &[s.seed.as_slice(), &s.sensitive]).as_slice() {
             return Err(Rc::BINDING);
         }
-        if let tpm2_types::object::PublicParms::SymCipher(d) = &public.parms {
-            if s.sensitive.len() * 8 != d.key_bits as usize {
-                return Err(Rc::KEY_SIZE);
-            }
-        }
     }
-    Key::from_object(public, Some(s))
+    Key::from_object(public, Some(s)).map_err(public_key_error)
+}
+
+/// The code of a key check for a public area (parameter 2): a point off the curve is
+/// `TPM_RC_KEY` there, as libtpms reports it; `TPM_RC_BINDING` has no number.
+fn public_key_error(rc: Rc) -> Rc {
+    if rc == Rc::BINDING {
+        rc
+    } else if rc == Rc::ECC_POINT {
+        Rc::KEY.param(2)
+    } else {
+        rc.param(2)
+    }
 }
 
 /// TPM2_Load: a child wrapped by Create, under the storage parent at handle 1.
@@ -55,13 +74,22 @@ pub fn load(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         return Err(Rc::OBJECT_MEMORY);
     }
     let parent = tpm.object_at(parent_h, 1)?;
-    check_public(&public.0, Parent::Object(parent), 2)?;
+    check_public(&public.0, Parent::Object(parent), 2, false)?;
     let protector = Protector::of(parent).ok_or(Rc::TYPE.handle(1))?;
+    // The integrity value's size must fit in the private (libtpms: TPM_RC_SIZE).
+    let p = private.as_slice();
+    let integrity = p
+        .get(..2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    if p.len() < 2 || integrity > p.len() - 2 {
+        return Err(Rc::SIZE.param(1));
+    }
     let name = crate::object::public_name(&public.0);
     let sensitive = protector
         .unwrap(&name, private.as_slice())
-        .map_err(|e| e.param(1))?;
-    let key = bind(&public.0, &sensitive).map_err(|e| e.param(2))?;
+        // A private too short for its integrity value: TPM_RC_SIZE, as libtpms.
+        .map_err(|e| if e == Rc::INSUFFICIENT { Rc::SIZE } else { e }.param(1))?;
+    let key = bind(&public.0, &sensitive)?;
     let object = Object::new(
         public.0,
         Some(sensitive),
@@ -110,27 +138,21 @@ pub fn load_external(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             return Err(Rc::HIERARCHY.param(3));
         }
     }
-    if public.name_alg.is_none() && sensitive.is_some() {
-        return Err(Rc::HASH.param(2));
-    }
-    check_public(&public, Parent::None, 2)?;
+    check_public(&public, Parent::None, 2, false)?;
     if tpm.free_object_slots() == 0 {
         return Err(Rc::OBJECT_MEMORY);
     }
     let key = match &sensitive {
-        Some(s) => bind(&public, s).map_err(|e| e.param(2))?,
-        None => Key::from_object(&public, None).map_err(|e| e.param(2))?,
+        Some(s) => bind(&public, s)?,
+        None => Key::from_object(&public, None).map_err(public_key_error)?,
     };
     let mut object = Object::new(public, sensitive, hierarchy, &hierarchy_h.to_be_bytes());
     object.external = true;
     let _ = object.key.set(Arc::new(key));
     let h = tpm.load_object(object)?;
-    // An object without a nameAlg is named by its handle.
-    let name = match tpm.object(h) {
-        Some(o) if o.name.is_empty() => h.to_be_bytes().to_vec(),
-        Some(o) => o.name.clone(),
-        None => Vec::new(),
-    };
+    // An object without a nameAlg has an empty Name here (libtpms returns the Name it
+    // computed: none); authorizations name it by its handle.
+    let name = tpm.object(h).map(|o| o.name.clone()).unwrap_or_default();
     c.out_handle = Some(h);
     c.put(&Tpm2bName::from(name));
     Ok(())
