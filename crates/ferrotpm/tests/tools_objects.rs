@@ -1,6 +1,6 @@
 //! Debian's tpm2-tools against ferrotpm for the everyday object workflows, through the
 //! swtpm and the mssim TCTIs, with OpenSSL checking what the TPM produced: primaries
-//! (RSA and ECC SRKs, EK templates), create/load/unseal, readpublic, evictcontrol, flushcontext,
+//! (RSA and ECC SRKs, EK templates), create/load/unseal, createloaded, readpublic, evictcontrol, flushcontext,
 //! signatures verified by `openssl` from the exported public key, data encrypted by
 //! `openssl` decrypted in the TPM, encryptdecrypt, hmac, changeauth, testparms.
 
@@ -167,6 +167,16 @@ fn workflows(t: &Tools) {
         t.ok("tpm2_unseal", &["-c", &t.p("seal2.ctx"), "-p", "newpw"]),
         "the disk key\n"
     );
+    t.flush();
+
+    // tpm2_create -c creates and loads in one command (TPM2_CreateLoaded).
+    t.ok(
+        "tpm2_create",
+        &["-C", &t.p("ecc.ctx"), "-G", "ecc256", "-c", &t.p("cl.ctx")],
+    );
+    t.flush();
+    let rp = t.ok("tpm2_readpublic", &["-c", &t.p("cl.ctx")]);
+    assert!(rp.contains("value: ecc"), "{rp}");
     t.flush();
 
     // readpublic of a loaded primary.

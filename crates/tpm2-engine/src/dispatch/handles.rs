@@ -39,6 +39,9 @@ pub enum HandleType {
     PolicySession,
     /// `TPMI_DH_CONTEXT`: a transient object or a session.
     Context,
+    /// `TPMI_DH_PARENT+`: a transient or persistent object, or a hierarchy (owner,
+    /// endorsement, platform, null).
+    Parent,
 }
 
 impl HandleType {
@@ -72,6 +75,10 @@ impl HandleType {
             PolicySession => {
                 top == ht::POLICY_SESSION
                     && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS
+            }
+            Parent => {
+                matches!(top, ht::TRANSIENT | ht::PERSISTENT)
+                    || matches!(h, rh::OWNER | rh::ENDORSEMENT | rh::PLATFORM | rh::NULL)
             }
             Context => {
                 top == ht::TRANSIENT

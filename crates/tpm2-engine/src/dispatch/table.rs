@@ -464,6 +464,12 @@ pub static COMMANDS: &[CommandDef] = &[
         policy::conditions::template
     ),
     command!(
+        cc::CREATE_LOADED,
+        RH,
+        [user(Parent)],
+        object::create::create_loaded
+    ),
+    command!(
         cc::POLICY_AUTHORIZE_NV,
         0,
         [user(NvAuth), none(NvIndex), none(PolicySession)],
@@ -510,6 +516,7 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::POLICY_TICKET
             | cc::POLICY_DUPLICATION_SELECT
             | cc::POLICY_TEMPLATE
+            | cc::CREATE_LOADED
             | cc::CREATE_PRIMARY
             | cc::CREATE
             | cc::LOAD
@@ -536,6 +543,7 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::POLICY_SECRET
             | cc::POLICY_SIGNED
             | cc::CREATE_PRIMARY
+            | cc::CREATE_LOADED
             | cc::CREATE
             | cc::LOAD
             | cc::LOAD_EXTERNAL

@@ -178,28 +178,7 @@ pub fn create(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 pub fn create_primary(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let input = read_create_in(c)?;
     let handle = c.handle(0);
-    let hierarchy = hierarchy_of(handle).ok_or(Rc::HIERARCHY.handle(1))?;
-    let public = &input.public.0;
-    check_create_sensitive(public, input.sensitive.data.len(), true, 2)?;
-    check_public(public, Parent::Hierarchy, 2, true)?;
-    check_auth_size(public, &input.sensitive)?;
-    check_primary_data(public, input.sensitive.data.len())?;
-    check_generation(public)?;
-    if tpm.free_object_slots() == 0 {
-        return Err(Rc::OBJECT_MEMORY);
-    }
-    let seed = tpm.primary_seed(hierarchy).to_vec();
-    let derived = tpm.derive_primary(&seed, public, input.sensitive.data.as_slice())?;
-    let mut sensitive = derived.sensitive;
-    sensitive.auth = input.sensitive.user_auth.clone();
-    let mut object = Object::new(
-        derived.public,
-        Some(sensitive),
-        hierarchy,
-        &handle.to_be_bytes(),
-    );
-    object.primary = true;
-    let _ = object.key.set(derived.parsed);
+    let object = tpm.make_primary(handle, &input)?;
     let h = tpm.load_object(object.clone())?;
     c.out_handle = Some(h);
     c.put(&Tpm2bPublic(object.public.clone()));
@@ -207,6 +186,71 @@ pub fn create_primary(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.put(&Tpm2b::<{ tpm2_types::MAX_DIGEST_SIZE + 2 }>(
         object.name.clone(),
     ));
+    Ok(())
+}
+
+impl Tpm {
+    /// The primary object `input` asks of the hierarchy at handle 1 (checked, derived;
+    /// not yet loaded, but a slot is known to be free).
+    fn make_primary(&mut self, handle: u32, input: &CreateIn) -> Result<Object, Rc> {
+        let hierarchy = hierarchy_of(handle).ok_or(Rc::HIERARCHY.handle(1))?;
+        let public = &input.public.0;
+        check_create_sensitive(public, input.sensitive.data.len(), true, 2)?;
+        check_public(public, Parent::Hierarchy, 2, true)?;
+        check_auth_size(public, &input.sensitive)?;
+        check_primary_data(public, input.sensitive.data.len())?;
+        check_generation(public)?;
+        if self.free_object_slots() == 0 {
+            return Err(Rc::OBJECT_MEMORY);
+        }
+        let seed = self.primary_seed(hierarchy).to_vec();
+        let derived = self.derive_primary(&seed, public, input.sensitive.data.as_slice())?;
+        let mut sensitive = derived.sensitive;
+        sensitive.auth = input.sensitive.user_auth.clone();
+        let mut object = Object::new(
+            derived.public,
+            Some(sensitive),
+            hierarchy,
+            &handle.to_be_bytes(),
+        );
+        object.primary = true;
+        let _ = object.key.set(derived.parsed);
+        Ok(object)
+    }
+}
+
+/// TPM2_CreateLoaded (Part 3, §12.9): a primary object (the parent is a hierarchy) or a
+/// child of a storage parent, created and loaded in one command; no creation data.
+/// Derivation parents are not implemented (`TPM_RC_TYPE` on the parent).
+pub fn create_loaded(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
+    let sensitive: SensitiveCreate = c.params.read()?;
+    // TPM2B_TEMPLATE: a TPMT_PUBLIC in a sized buffer.
+    let public: Tpm2bPublic = c.params.read()?;
+    c.params.end()?;
+    let input = CreateIn {
+        sensitive,
+        public,
+        outside_info: Tpm2bData::empty(),
+        creation_pcr: TpmlPcrSelection(Vec::new()),
+    };
+    let parent = c.handle(0);
+    let (object, private) = if hierarchy_of(parent).is_some() {
+        (tpm.make_primary(parent, &input)?, Vec::new())
+    } else {
+        if !tpm.object_at(parent, 1)?.is_storage() {
+            return Err(Rc::TYPE.handle(1));
+        }
+        if tpm.free_object_slots() == 0 {
+            return Err(Rc::OBJECT_MEMORY);
+        }
+        tpm.create_child(parent, &input)?
+    };
+    let (public, name) = (object.public.clone(), object.name.clone());
+    let h = tpm.load_object(object)?;
+    c.out_handle = Some(h);
+    c.put(&Tpm2b::<{ tpm2_types::object::MAX_PRIVATE }>(private));
+    c.put(&Tpm2bPublic(public));
+    c.put(&Tpm2b::<{ tpm2_types::MAX_DIGEST_SIZE + 2 }>(name));
     Ok(())
 }
 
