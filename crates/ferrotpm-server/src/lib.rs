@@ -2,6 +2,7 @@
 //! fds, `SET_DATAFD` fd passing). Transports frame bytes; they never interpret a TPM command.
 #![deny(unsafe_code)]
 
+pub mod client;
 pub mod conn;
 pub mod ctrl;
 pub mod ctrl_client;

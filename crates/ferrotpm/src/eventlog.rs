@@ -1,4 +1,4 @@
-//! `ferrotpm eventlog`: show and replay TCG PC Client event logs.
+//! `ferrotpm eventlog`: show, replay and verify TCG PC Client event logs.
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -31,6 +31,24 @@ enum EventlogCmd {
         /// values — PCR 0 from StartupLocality, PCRs 17–22 all-ones).
         #[arg(long)]
         tpm2_tools: bool,
+        /// The platform performed a DRTM launch: PCRs 17–22 start at zero.
+        #[arg(long)]
+        drtm: bool,
+    },
+    /// Verify a log against a TPM's PCRs: which match, where a mismatch starts, and (from
+    /// a live TPM's pcrUpdateCounter) how many extends the log does not show. Exit status
+    /// 0: verified; 1: not verified; 2: error.
+    Verify {
+        file: PathBuf,
+        /// A TPM to read the PCRs and the update counter from: swtpm:host=H,port=P,
+        /// swtpm:path=SOCK, mssim:host=H,port=P or device:/dev/tpmrm0.
+        #[arg(long, conflicts_with = "pcrs", required_unless_present = "pcrs")]
+        tpm: Option<String>,
+        /// PCR values as `tpm2_pcrread` prints them (optional `pcrUpdateCounter: N`).
+        #[arg(long)]
+        pcrs: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
         /// The platform performed a DRTM launch: PCRs 17–22 start at zero.
         #[arg(long)]
         drtm: bool,
@@ -126,6 +144,7 @@ fn run(a: EventlogArgs) -> Result<(), String> {
                 }
             }
         }
+        EventlogCmd::Verify { .. } => unreachable!("handled by main"),
         EventlogCmd::Replay {
             file,
             format,
@@ -174,7 +193,58 @@ fn run(a: EventlogArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// `verify`: whether the log is verified.
+fn verify(
+    file: &PathBuf,
+    tpm: Option<&str>,
+    pcrs: Option<&PathBuf>,
+    format: Format,
+    drtm: bool,
+) -> Result<bool, String> {
+    let log = load(file)?;
+    let values = match (tpm, pcrs) {
+        (Some(address), _) => {
+            crate::eventlog_verify::read_tpm(address).map_err(|e| format!("{address}: {e}"))?
+        }
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            crate::eventlog_verify::read_file(&text).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+        (None, None) => return Err("--tpm or --pcrs is needed".into()),
+    };
+    let opts = ReplayOptions {
+        mode: ReplayMode::Platform,
+        drtm,
+    };
+    let v = tcg_eventlog::verify(&log, &opts, &values);
+    match format {
+        Format::Json | Format::Yaml => println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        ),
+        Format::Table => crate::eventlog_verify::print_table(&v),
+    }
+    Ok(v.all_match && v.unlogged_extends.unwrap_or(0) == 0)
+}
+
 pub fn main(a: EventlogArgs) -> ExitCode {
+    if let EventlogCmd::Verify {
+        file,
+        tpm,
+        pcrs,
+        format,
+        drtm,
+    } = &a.cmd
+    {
+        return match verify(file, tpm.as_deref(), pcrs.as_ref(), *format, *drtm) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("ferrotpm eventlog verify: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(a) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod eventlog;
+mod eventlog_verify;
 mod ioctl;
 mod mssim;
 mod socket;

@@ -62,3 +62,117 @@ fn a_damaged_log_is_an_error_with_its_offset() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("offset"), "{err}");
 }
+
+/// Extends every event of `log` into the TPM at `port` (one PCR_Extend per event with the
+/// digests of the banks the log has).
+fn extend_log(port: u16, log: &tcg_eventlog::EventLog) {
+    let mut c = ferrotpm_server::client::TpmClient::connect(
+        &format!("swtpm:host=127.0.0.1,port={port}"),
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let skip = usize::from(log.spec_id.is_some());
+    for e in log.events.iter().skip(skip) {
+        if e.event_type == tcg_eventlog::ev::NO_ACTION {
+            continue;
+        }
+        c.call(&pcr_extend(
+            e.pcr,
+            &e.digests
+                .iter()
+                .map(|d| (d.alg, d.bytes.clone()))
+                .collect::<Vec<_>>(),
+        ))
+        .map(|r| assert_eq!(&r[6..10], &[0, 0, 0, 0], "PCR_Extend of event {}", e.number))
+        .unwrap();
+    }
+}
+
+fn pcr_extend(pcr: u32, digests: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut c = vec![0x80, 0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x82];
+    c.extend_from_slice(&pcr.to_be_bytes());
+    c.extend_from_slice(&9u32.to_be_bytes());
+    c.extend_from_slice(&[0x40, 0, 0, 9, 0, 0, 1, 0, 0]);
+    c.extend_from_slice(&(digests.len() as u32).to_be_bytes());
+    for (alg, d) in digests {
+        c.extend_from_slice(&alg.to_be_bytes());
+        c.extend_from_slice(d);
+    }
+    let n = c.len() as u32;
+    c[2..6].copy_from_slice(&n.to_be_bytes());
+    c
+}
+
+#[test]
+fn verify_against_a_live_tpm_counts_unlogged_extends() {
+    let dir = common::TempDir::new("eventlog-verify");
+    let (_d, port) = common::start_socket(
+        &dir.path().join("state"),
+        &["--flags", "not-need-init,startup-clear"],
+    );
+    let path = data("go-eventlog/ubuntu-2104-no-secure-boot.bin");
+    let log = tcg_eventlog::parse(&std::fs::read(&path).unwrap()).unwrap();
+    extend_log(port, &log);
+    let tpm = format!("swtpm:host=127.0.0.1,port={port}");
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["eventlog", "verify", path.to_str().unwrap(), "--tpm", &tpm];
+        args.extend_from_slice(extra);
+        Command::new(common::ferrotpm())
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let o = verify(&[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("unlogged: 0") && out.trim_end().ends_with("verified"),
+        "{out}"
+    );
+    // One extend nobody logged (the SHA-256 bank of PCR 9): found and counted.
+    let mut c =
+        ferrotpm_server::client::TpmClient::connect(&tpm, std::time::Duration::from_secs(5))
+            .unwrap();
+    let r = c.call(&pcr_extend(9, &[(0x000B, vec![0x42; 32])])).unwrap();
+    assert_eq!(&r[6..10], &[0, 0, 0, 0]);
+    drop(c);
+    let o = verify(&[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("sha256  9  MISMATCH"), "{out}");
+    assert!(out.contains("unlogged: 1"), "{out}");
+    let o = verify(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["unlogged_extends"], 1);
+    assert_eq!(v["all_match"], false);
+    // Against PCR values in a file (tpm2_pcrread's format): no counter there.
+    let pcrread = tool_pcrread(port);
+    std::fs::write(dir.path().join("pcrs.yaml"), pcrread).unwrap();
+    let o = Command::new(common::ferrotpm())
+        .args(["eventlog", "verify", path.to_str().unwrap(), "--pcrs"])
+        .arg(dir.path().join("pcrs.yaml"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("sha256  9  MISMATCH") && out.contains("no pcrUpdateCounter"),
+        "{out}"
+    );
+}
+
+/// `tpm2_pcrread sha1:all+sha256:all` of the daemon.
+fn tool_pcrread(port: u16) -> String {
+    common::tool_ok(
+        "tpm2_pcrread",
+        &[
+            "-T",
+            &format!("swtpm:host=127.0.0.1,port={port}"),
+            "sha1:all+sha256:all",
+        ],
+    )
+}

@@ -8,6 +8,8 @@
 //! - [`Event::decode`]: the common event types as readable fields ([`EventData`]).
 //! - [`replay()`]: the PCR values the log implies, per bank, with the platform's start values
 //!   ([`ReplayMode::Platform`]) or `tpm2_eventlog`'s ([`ReplayMode::Tpm2Tools`]).
+//! - [`verify()`]: the log against a TPM's PCRs — per-PCR verdicts, where a mismatch
+//!   starts, and the extends the log does not show (from `pcrUpdateCounter`).
 //! - [`yaml::render`]: YAML as `tpm2_eventlog` prints it; [`to_json`]: a JSON view.
 //!
 //! ```
@@ -30,6 +32,7 @@ pub mod parse;
 mod reader;
 pub mod replay;
 pub mod types;
+pub mod verify;
 pub mod yaml;
 
 pub use decode::EventData;
@@ -38,3 +41,4 @@ pub use json::to_json;
 pub use parse::{parse, Digest, Encoding, Event, EventLog, LogFormat, SpecId, SpecIdAlgorithm};
 pub use replay::{replay, Replay, ReplayMode, ReplayOptions};
 pub use types::{alg_name, ev, event_type_name, Guid};
+pub use verify::{verify, TpmPcrs, Verification};

@@ -125,6 +125,10 @@ struct BankState {
     pcrs: BTreeMap<u32, PcrValue>,
 }
 
+/// The running value of every (bank, PCR) the log extends: the start value, then the value
+/// after each extending event (with the event's number), in log order.
+pub type History = BTreeMap<(u16, u32), Vec<(Option<usize>, Vec<u8>)>>;
+
 impl BankState {
     fn entry(&mut self, pcr: u32, opts: &ReplayOptions, locality: u8) -> &mut PcrValue {
         let (size, computed) = (self.size, self.hash.is_some());
@@ -154,6 +158,17 @@ fn set_pcr0_locality(banks: &mut [BankState], locality: u8) {
 
 /// Replays `log`.
 pub fn replay(log: &EventLog, opts: &ReplayOptions) -> Replay {
+    replay_inner(log, opts, None)
+}
+
+/// Replays `log` and keeps every intermediate value (for [`crate::verify`]).
+pub fn replay_with_history(log: &EventLog, opts: &ReplayOptions) -> (Replay, History) {
+    let mut h = History::new();
+    let r = replay_inner(log, opts, Some(&mut h));
+    (r, h)
+}
+
+fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut History>) -> Replay {
     let mut banks: Vec<BankState> = match &log.spec_id {
         Some(s) => s
             .algorithms
@@ -227,11 +242,21 @@ pub fn replay(log: &EventLog, opts: &ReplayOptions) -> Replay {
                 });
                 continue;
             };
-            let hash = b.hash;
+            let (hash, alg) = (b.hash, b.alg);
             let p = b.entry(e.pcr, opts, locality);
+            if let Some(hist) = history.as_deref_mut() {
+                let start = p.value.clone();
+                hist.entry((alg, e.pcr))
+                    .or_insert_with(|| vec![(None, start)]);
+            }
             p.extends += 1;
             if let Some(h) = hash {
                 p.value = Hasher::new(h).with(&p.value).with(d).finish();
+            }
+            if let Some(hist) = history.as_deref_mut() {
+                if let Some(v) = hist.get_mut(&(alg, e.pcr)) {
+                    v.push((Some(e.number), p.value.clone()));
+                }
             }
         }
     }

@@ -1,0 +1,159 @@
+//! Verifying a log against the PCRs a TPM reports: which PCRs match, where a mismatch
+//! starts, and — with the TPM's `pcrUpdateCounter` — how many extends happened that the
+//! log does not show.
+//!
+//! For a PCR that does not match, the running values of the replay tell more: if the TPM's
+//! value is the log's value after event *k*, the events after *k* were logged but never
+//! extended (`logged_not_extended`); if no running value matches, the TPM saw extends the
+//! log does not have, or a digest in the log is wrong.
+//!
+//! The update counter advances once per bank for each extend of a PCR outside the PC
+//! Client no-increment set (PCRs 16, 21, 22, 23; `TPM_PT_PCR_NO_INCREMENT`), as libtpms
+//! counts, and `TPM2_Startup(CLEAR)` leaves it at [`STARTUP_UPDATES`] (Part 4
+//! `PCRStartup` counts every PCR it sets to its initial value). So `counter − 20 −
+//! (extends the log shows)` is the number of bank extends nobody logged (the kernel's IMA
+//! log, systemd's measurements or an attacker's).
+
+use crate::parse::EventLog;
+use crate::replay::{replay_with_history, ReplayOptions, Warning};
+use crate::types::{alg_name, ev, ser_hex};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// PCRs whose extends do not advance `pcrUpdateCounter` (PC Client PTP, Table "PCR
+/// attributes": the debug PCR 16, PCRs 21–22 and the application PCR 23).
+pub const NO_INCREMENT: [u32; 4] = [16, 21, 22, 23];
+
+/// `pcrUpdateCounter` right after a TPM Reset: one update for each of the 24 PCRs set to
+/// its initial value by `TPM2_Startup(CLEAR)`, less the no-increment ones (a fresh swtpm
+/// 0.7.1 and ferrotpm both report 20).
+pub const STARTUP_UPDATES: u32 = 24 - NO_INCREMENT.len() as u32;
+
+/// The PCR values read from a TPM (or a file), by bank algorithm and PCR.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TpmPcrs {
+    pub banks: BTreeMap<u16, BTreeMap<u32, Vec<u8>>>,
+    /// `pcrUpdateCounter` at the time of the read, if known.
+    pub update_counter: Option<u32>,
+}
+
+/// The verdict for one PCR of one bank.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PcrVerdict {
+    pub alg: u16,
+    pub bank: Option<&'static str>,
+    pub pcr: u32,
+    pub matches: bool,
+    #[serde(serialize_with = "ser_hex")]
+    pub tpm: Vec<u8>,
+    #[serde(serialize_with = "ser_hex")]
+    pub log: Vec<u8>,
+    /// Extends of this PCR in the log.
+    pub events: usize,
+    /// For a mismatch: the TPM's value is the log's after this event (`Some(None)`: the
+    /// start value — none of the logged events was extended); the events after it never
+    /// reached the TPM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matches_after_event: Option<Option<usize>>,
+    /// The first event of the log for this PCR that the TPM's value does not include
+    /// (when `matches_after_event` found the point), or the first event of the PCR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_unmatched_event: Option<usize>,
+}
+
+/// The result of [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub pcrs: Vec<PcrVerdict>,
+    pub all_match: bool,
+    pub update_counter: Option<u32>,
+    /// Bank extends the logs show that advance the counter.
+    pub logged_extends: u64,
+    /// `update_counter - STARTUP_UPDATES - logged_extends`: bank extends the logs do not
+    /// show (negative: the logs show more than the TPM counted — a log of another boot).
+    pub unlogged_extends: Option<i64>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Verifies `log` against `tpm`. PCRs the log extends are compared in every bank both
+/// have; a PCR the log never mentions but the TPM shows changed from its start value is a
+/// mismatch too (its `events` is 0).
+pub fn verify(log: &EventLog, opts: &ReplayOptions, tpm: &TpmPcrs) -> Verification {
+    let (replay, history) = replay_with_history(log, opts);
+    let mut pcrs = Vec::new();
+    for bank in replay.banks.iter().filter(|b| b.computed) {
+        let Some(values) = tpm.banks.get(&bank.alg) else {
+            continue;
+        };
+        for (&pcr, tpm_value) in values {
+            let (log_value, events, hist) = match bank.pcrs.get(&pcr) {
+                Some(p) => (
+                    p.value.clone(),
+                    p.extends as usize,
+                    history.get(&(bank.alg, pcr)),
+                ),
+                None => (
+                    crate::replay::start_value(pcr, tpm_value.len(), opts, 0),
+                    0,
+                    None,
+                ),
+            };
+            let matches = &log_value == tpm_value;
+            let (mut after, mut first) = (None, None);
+            if !matches {
+                if let Some(h) = hist {
+                    // The latest running value equal to the TPM's.
+                    if let Some(i) = h.iter().rposition(|(_, v)| v == tpm_value) {
+                        after = Some(h[i].0);
+                        first = h.get(i + 1).and_then(|(n, _)| *n);
+                    } else {
+                        first = h.get(1).and_then(|(n, _)| *n);
+                    }
+                }
+            }
+            pcrs.push(PcrVerdict {
+                alg: bank.alg,
+                bank: alg_name(bank.alg),
+                pcr,
+                matches,
+                tpm: tpm_value.clone(),
+                log: log_value,
+                events,
+                matches_after_event: after,
+                first_unmatched_event: first,
+            });
+        }
+    }
+    let logged_extends = logged_extends(&[log], tpm);
+    let unlogged_extends = tpm
+        .update_counter
+        .map(|c| i64::from(c) - i64::from(STARTUP_UPDATES) - logged_extends as i64);
+    Verification {
+        all_match: pcrs.iter().all(|p| p.matches),
+        pcrs,
+        update_counter: tpm.update_counter,
+        logged_extends,
+        unlogged_extends,
+        warnings: replay.warnings,
+    }
+}
+
+/// Bank extends in `logs` that advance `pcrUpdateCounter`: one per digest of an extending
+/// event, in a bank the TPM has allocated, of a PCR outside [`NO_INCREMENT`].
+pub fn logged_extends(logs: &[&EventLog], tpm: &TpmPcrs) -> u64 {
+    let mut n = 0u64;
+    for log in logs {
+        let skip = usize::from(log.spec_id.is_some());
+        for e in log.events.iter().skip(skip) {
+            if e.event_type == ev::NO_ACTION || NO_INCREMENT.contains(&e.pcr) || e.pcr > 23 {
+                continue;
+            }
+            n += e
+                .digests
+                .iter()
+                .filter(|d| tpm.banks.contains_key(&d.alg))
+                .count() as u64;
+        }
+    }
+    n
+}
