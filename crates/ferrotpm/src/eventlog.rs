@@ -47,6 +47,10 @@ enum EventlogCmd {
         /// PCR values as `tpm2_pcrread` prints them (optional `pcrUpdateCounter: N`).
         #[arg(long)]
         pcrs: Option<PathBuf>,
+        /// A Linux IMA measurement log (binary or ASCII) for PCR 10: replayed in every
+        /// bank, template hashes and boot_aggregate checked, its extends counted in.
+        #[arg(long)]
+        ima: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// The platform performed a DRTM launch: PCRs 17–22 start at zero.
@@ -198,10 +202,28 @@ fn verify(
     file: &PathBuf,
     tpm: Option<&str>,
     pcrs: Option<&PathBuf>,
+    ima: Option<&PathBuf>,
     format: Format,
     drtm: bool,
 ) -> Result<bool, String> {
     let log = load(file)?;
+    let ima = match ima {
+        None => None,
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            // The ASCII form starts with a decimal PCR index and a space.
+            let ascii = bytes.first().is_some_and(u8::is_ascii_digit)
+                && bytes.iter().take(4).any(|b| *b == b' ');
+            let entries = if ascii {
+                let text =
+                    String::from_utf8(bytes).map_err(|_| format!("{}: not text", p.display()))?;
+                tcg_eventlog::ima::parse_ascii(&text)
+            } else {
+                tcg_eventlog::ima::parse_binary(&bytes)
+            };
+            Some(entries.map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+    };
     let values = match (tpm, pcrs) {
         (Some(address), _) => {
             crate::eventlog_verify::read_tpm(address).map_err(|e| format!("{address}: {e}"))?
@@ -216,7 +238,10 @@ fn verify(
         mode: ReplayMode::Platform,
         drtm,
     };
-    let v = tcg_eventlog::verify(&log, &opts, &values);
+    let v = match &ima {
+        Some(entries) => tcg_eventlog::verify_with_ima(&log, &opts, entries, &values),
+        None => tcg_eventlog::verify(&log, &opts, &values),
+    };
     match format {
         Format::Json | Format::Yaml => println!(
             "{}",
@@ -224,7 +249,7 @@ fn verify(
         ),
         Format::Table => crate::eventlog_verify::print_table(&v),
     }
-    Ok(v.all_match && v.unlogged_extends.unwrap_or(0) == 0)
+    Ok(crate::eventlog_verify::verified(&v))
 }
 
 pub fn main(a: EventlogArgs) -> ExitCode {
@@ -232,11 +257,19 @@ pub fn main(a: EventlogArgs) -> ExitCode {
         file,
         tpm,
         pcrs,
+        ima,
         format,
         drtm,
     } = &a.cmd
     {
-        return match verify(file, tpm.as_deref(), pcrs.as_ref(), *format, *drtm) {
+        return match verify(
+            file,
+            tpm.as_deref(),
+            pcrs.as_ref(),
+            ima.as_ref(),
+            *format,
+            *drtm,
+        ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {

@@ -201,12 +201,37 @@ pub fn print_table(v: &Verification) {
         }
         _ => println!("no pcrUpdateCounter: lost events cannot be counted"),
     }
+    if let Some(i) = &v.ima {
+        println!(
+            "IMA: {} entries; template hashes {}; boot_aggregate {}",
+            i.entries,
+            if i.bad_template_hashes.is_empty() {
+                "ok".to_string()
+            } else {
+                format!("WRONG for entries {:?}", i.bad_template_hashes)
+            },
+            match i.boot_aggregate {
+                Some(true) => "matches PCRs 0-9",
+                Some(false) => "DOES NOT match PCRs 0-9",
+                None => "absent",
+            }
+        );
+    }
     println!(
         "{}",
-        if v.all_match && v.unlogged_extends.unwrap_or(0) == 0 {
+        if verified(v) {
             "verified"
         } else {
             "NOT verified"
         }
     );
+}
+
+/// All PCRs match, no extend is unaccounted for, and the IMA log (if any) is sound.
+pub fn verified(v: &Verification) -> bool {
+    v.all_match
+        && v.unlogged_extends.unwrap_or(0) == 0
+        && v.ima
+            .as_ref()
+            .is_none_or(|i| i.bad_template_hashes.is_empty() && i.boot_aggregate != Some(false))
 }

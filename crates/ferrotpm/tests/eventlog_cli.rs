@@ -133,6 +133,73 @@ fn verify_against_a_live_tpm_counts_unlogged_extends() {
         out.contains("unlogged: 0") && out.trim_end().ends_with("verified"),
         "{out}"
     );
+    // An IMA log for PCR 10 (boot_aggregate of the firmware log's PCRs 0-9, one file),
+    // extended in every bank as the kernel does: verified with --ima, and without it
+    // PCR 10 and the counter show the extends the firmware log does not have.
+    let replay = tcg_eventlog::replay(&log, &tcg_eventlog::ReplayOptions::default());
+    let mut agg = Vec::new();
+    for i in 0..=9 {
+        agg.extend_from_slice(
+            &replay
+                .pcr(0x000B, i)
+                .map(|v| v.to_vec())
+                .unwrap_or_else(|| vec![0; 32]),
+        );
+    }
+    let agg = tpm2_crypto::digest(tpm2_types::HashAlg::Sha256, &[&agg]);
+    let mut ascii = String::new();
+    let mut c =
+        ferrotpm_server::client::TpmClient::connect(&tpm, std::time::Duration::from_secs(5))
+            .unwrap();
+    for (name, d) in [
+        ("boot_aggregate", agg.clone()),
+        ("/usr/bin/true", vec![0x5a; 32]),
+    ] {
+        let mut data = Vec::new();
+        let mut dng = b"sha256:\0".to_vec();
+        dng.extend_from_slice(&d);
+        data.extend_from_slice(&(dng.len() as u32).to_le_bytes());
+        data.extend_from_slice(&dng);
+        let mut n = name.as_bytes().to_vec();
+        n.push(0);
+        data.extend_from_slice(&(n.len() as u32).to_le_bytes());
+        data.extend_from_slice(&n);
+        let th = tpm2_crypto::digest(tpm2_types::HashAlg::Sha1, &[&data]);
+        let hexs = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        ascii.push_str(&format!(
+            "10 {} ima-ng sha256:{} {name}\n",
+            hexs(&th),
+            hexs(&d)
+        ));
+        let mut digests = vec![(0x0004u16, th.clone())];
+        for (alg, h) in [
+            (0x000Bu16, tpm2_types::HashAlg::Sha256),
+            (0x000C, tpm2_types::HashAlg::Sha384),
+            (0x000D, tpm2_types::HashAlg::Sha512),
+        ] {
+            digests.push((alg, tpm2_crypto::digest(h, &[&data])));
+        }
+        let r = c.call(&pcr_extend(10, &digests)).unwrap();
+        assert_eq!(&r[6..10], &[0, 0, 0, 0]);
+    }
+    drop(c);
+    let ima = dir.path().join("ima.txt");
+    std::fs::write(&ima, ascii).unwrap();
+    let o = verify(&["--ima", ima.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("IMA: 2 entries; template hashes ok; boot_aggregate matches"),
+        "{out}"
+    );
+    let o = verify(&[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("sha256 10  MISMATCH") && out.contains("unlogged: 8"),
+        "{out}"
+    );
+
     // One extend nobody logged (the SHA-256 bank of PCR 9): found and counted.
     let mut c =
         ferrotpm_server::client::TpmClient::connect(&tpm, std::time::Duration::from_secs(5))
@@ -140,12 +207,12 @@ fn verify_against_a_live_tpm_counts_unlogged_extends() {
     let r = c.call(&pcr_extend(9, &[(0x000B, vec![0x42; 32])])).unwrap();
     assert_eq!(&r[6..10], &[0, 0, 0, 0]);
     drop(c);
-    let o = verify(&[]);
+    let o = verify(&["--ima", ima.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("sha256  9  MISMATCH"), "{out}");
     assert!(out.contains("unlogged: 1"), "{out}");
-    let o = verify(&["--format", "json"]);
+    let o = verify(&["--format", "json", "--ima", ima.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["unlogged_extends"], 1);
     assert_eq!(v["all_match"], false);

@@ -10,6 +10,8 @@
 //!   ([`ReplayMode::Platform`]) or `tpm2_eventlog`'s ([`ReplayMode::Tpm2Tools`]).
 //! - [`verify()`]: the log against a TPM's PCRs — per-PCR verdicts, where a mismatch
 //!   starts, and the extends the log does not show (from `pcrUpdateCounter`).
+//! - [`ima`]: Linux IMA measurement logs (binary and ASCII), template-hash checks,
+//!   `boot_aggregate`, replay into PCR 10.
 //! - [`yaml::render`]: YAML as `tpm2_eventlog` prints it; [`to_json`]: a JSON view.
 //!
 //! ```
@@ -27,6 +29,7 @@
 
 pub mod decode;
 pub mod error;
+pub mod ima;
 pub mod json;
 pub mod parse;
 mod reader;
@@ -41,4 +44,4 @@ pub use json::to_json;
 pub use parse::{parse, Digest, Encoding, Event, EventLog, LogFormat, SpecId, SpecIdAlgorithm};
 pub use replay::{replay, Replay, ReplayMode, ReplayOptions};
 pub use types::{alg_name, ev, event_type_name, Guid};
-pub use verify::{verify, TpmPcrs, Verification};
+pub use verify::{verify, verify_with_ima, TpmPcrs, Verification};

@@ -73,6 +73,22 @@ pub struct Verification {
     /// show (negative: the logs show more than the TPM counted — a log of another boot).
     pub unlogged_extends: Option<i64>,
     pub warnings: Vec<Warning>,
+    /// The IMA log's part, when one was given ([`verify_with_ima`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ima: Option<ImaCheck>,
+}
+
+/// What an IMA log added to a verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImaCheck {
+    pub entries: usize,
+    /// Entries whose template hash is not SHA-1 of their template data.
+    pub bad_template_hashes: Vec<usize>,
+    /// Whether the first entry's boot_aggregate is the hash of PCRs 0–9 of the firmware
+    /// log (`None`: no boot_aggregate entry).
+    pub boot_aggregate: Option<bool>,
+    /// How each non-SHA-1 bank was filled, where one of the two ways matches the TPM.
+    pub bank_digests: Vec<(u16, crate::ima::BankDigest)>,
 }
 
 /// Verifies `log` against `tpm`. PCRs the log extends are compared in every bank both
@@ -135,7 +151,67 @@ pub fn verify(log: &EventLog, opts: &ReplayOptions, tpm: &TpmPcrs) -> Verificati
         logged_extends,
         unlogged_extends,
         warnings: replay.warnings,
+        ima: None,
     }
+}
+
+/// [`verify`] with an IMA log too: its PCRs (10) are replayed from the IMA entries in every
+/// bank, its template hashes and boot_aggregate are checked, and its extends count in.
+pub fn verify_with_ima(
+    log: &EventLog,
+    opts: &ReplayOptions,
+    ima: &[crate::ima::ImaEntry],
+    tpm: &TpmPcrs,
+) -> Verification {
+    use crate::ima::{check_boot_aggregate, replay as ima_replay, BankDigest};
+    let mut v = verify(log, opts, tpm);
+    let fw = crate::replay::replay(log, opts);
+    let mut bank_digests = Vec::new();
+    for p in v.pcrs.iter_mut() {
+        let Some(alg) = crate::types::hash_alg(p.alg) else {
+            continue;
+        };
+        if !ima.iter().any(|e| e.pcr == p.pcr) {
+            continue;
+        }
+        // The kernel's choice per bank: whichever of the two ways gives the TPM's value.
+        let ways = [BankDigest::Hashed, BankDigest::PaddedSha1];
+        let values: Vec<_> = ways
+            .iter()
+            .map(|w| ima_replay(ima, alg, *w).get(&p.pcr).cloned().unwrap_or_default())
+            .collect();
+        let pick = values.iter().position(|x| *x == p.tpm);
+        if let Some(i) = pick {
+            if alg != tpm2_types::HashAlg::Sha1 && !bank_digests.iter().any(|(a, _)| *a == p.alg) {
+                bank_digests.push((p.alg, ways[i]));
+            }
+        }
+        p.log = values[pick.unwrap_or(0)].clone();
+        p.matches = pick.is_some();
+        p.events = ima.iter().filter(|e| e.pcr == p.pcr).count();
+        p.matches_after_event = None;
+        p.first_unmatched_event = None;
+    }
+    let extra: u64 = ima
+        .iter()
+        .filter(|e| !NO_INCREMENT.contains(&e.pcr))
+        .count() as u64
+        * tpm.banks.len() as u64;
+    v.logged_extends += extra;
+    v.unlogged_extends = v.unlogged_extends.map(|u| u - extra as i64);
+    v.all_match = v.pcrs.iter().all(|p| p.matches);
+    let boot_aggregate = check_boot_aggregate(ima, |alg, i| {
+        Some(fw.pcr(alg.id(), i).map(|x| x.to_vec()).unwrap_or_else(|| {
+            crate::replay::start_value(i, alg.digest_size(), opts, 0)
+        }))
+    });
+    v.ima = Some(ImaCheck {
+        entries: ima.len(),
+        bad_template_hashes: ima.iter().filter(|e| !e.hash_ok()).map(|e| e.number).collect(),
+        boot_aggregate,
+        bank_digests,
+    });
+    v
 }
 
 /// Bank extends in `logs` that advance `pcrUpdateCounter`: one per digest of an extending
