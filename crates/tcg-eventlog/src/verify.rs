@@ -178,7 +178,12 @@ pub fn verify_with_ima(
         let ways = [BankDigest::Hashed, BankDigest::PaddedSha1];
         let values: Vec<_> = ways
             .iter()
-            .map(|w| ima_replay(ima, alg, *w).get(&p.pcr).cloned().unwrap_or_default())
+            .map(|w| {
+                ima_replay(ima, alg, *w)
+                    .get(&p.pcr)
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .collect();
         let pick = values.iter().position(|x| *x == p.tpm);
         if let Some(i) = pick {
@@ -201,13 +206,19 @@ pub fn verify_with_ima(
     v.unlogged_extends = v.unlogged_extends.map(|u| u - extra as i64);
     v.all_match = v.pcrs.iter().all(|p| p.matches);
     let boot_aggregate = check_boot_aggregate(ima, |alg, i| {
-        Some(fw.pcr(alg.id(), i).map(|x| x.to_vec()).unwrap_or_else(|| {
-            crate::replay::start_value(i, alg.digest_size(), opts, 0)
-        }))
+        Some(
+            fw.pcr(alg.id(), i)
+                .map(|x| x.to_vec())
+                .unwrap_or_else(|| crate::replay::start_value(i, alg.digest_size(), opts, 0)),
+        )
     });
     v.ima = Some(ImaCheck {
         entries: ima.len(),
-        bad_template_hashes: ima.iter().filter(|e| !e.hash_ok()).map(|e| e.number).collect(),
+        bad_template_hashes: ima
+            .iter()
+            .filter(|e| !e.hash_ok())
+            .map(|e| e.number)
+            .collect(),
         boot_aggregate,
         bank_digests,
     });
