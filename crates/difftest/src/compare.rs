@@ -170,6 +170,11 @@ fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Stri
         cc::RSA_ENCRYPT => sized_random(ours, theirs),
         cc::ECDH_KEY_GEN | cc::ECDH_ZGEN => points(ours, theirs),
         cc::CONTEXT_SAVE => context(ours, theirs),
+        cc::QUOTE | cc::CERTIFY | cc::CERTIFY_CREATION | cc::GET_TIME | cc::NV_CERTIFY => {
+            attested(ours, theirs)
+        }
+        cc::MAKE_CREDENTIAL | cc::DUPLICATE | cc::REWRAP => sized_fields(ours, theirs),
+        cc::IMPORT => private_only(ours, theirs),
         _ => None,
     };
     let _ = req;
@@ -639,6 +644,76 @@ fn signature(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
     })
 }
 
+/// The shape of a `TPMS_ATTEST`, or `None` if it does not parse. Exact: magic, type,
+/// extraData, `safe`, the PCR selection and digest of a quote, the NV contents, offset,
+/// digest and index Name of NV_Certify. By shape: the signer's qualified Name and a
+/// certified object's Names (they cover each TPM's own keys) and a creation hash (it
+/// covers a parent's Name). Not compared: Clock and Time (real milliseconds of two
+/// processes) and firmwareVersion (the implementation's identity, as in `capability`).
+/// resetCount/restartCount are exact in the clear; for a signer outside the
+/// endorsement and platform hierarchies they are obfuscated with a KDF of each TPM's own
+/// owner proof: a pair with either value at or above 2^16 counts as obfuscated (a fresh
+/// TPM's counters are tiny; an obfuscated pair falls below that with probability
+/// 2^-32), and both TPMs must agree on whether it is, but not on the values.
+fn attest_shape(b: &[u8]) -> Option<Vec<u8>> {
+    let mut r = Reader::new(b);
+    let mut v = r.take(6).ok()?.to_vec();
+    let ty = u16::from_be_bytes([v[4], v[5]]);
+    v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+    v.extend(with_tpm2b(tpm2b(&mut r)?));
+    let counters = |r: &mut Reader<'_>, v: &mut Vec<u8>| -> Option<()> {
+        let _clock = r.u64().ok()?;
+        let (reset, restart) = (r.u32().ok()?, r.u32().ok()?);
+        if reset < 1 << 16 && restart < 1 << 16 {
+            v.push(1);
+            v.extend_from_slice(&reset.to_be_bytes());
+            v.extend_from_slice(&restart.to_be_bytes());
+        } else {
+            v.push(0);
+        }
+        v.push(r.u8().ok()?);
+        Some(())
+    };
+    counters(&mut r, &mut v)?;
+    let _firmware = r.u64().ok()?;
+    match ty {
+        st::ATTEST_CERTIFY => {
+            v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+            v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+        }
+        st::ATTEST_CREATION => {
+            v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
+            v.extend(with_tpm2b(&vec![0; tpm2b(&mut r)?.len()]));
+        }
+        st::ATTEST_TIME => {
+            let _time = r.u64().ok()?;
+            counters(&mut r, &mut v)?;
+            let _firmware = r.u64().ok()?;
+        }
+        _ => v.extend_from_slice(r.rest()),
+    }
+    if ty == st::ATTEST_TIME && !r.is_empty() {
+        return None;
+    }
+    Some(v)
+}
+
+/// The attestation commands: `TPM2B_ATTEST` by [`attest_shape`], the signature by
+/// shape as [`signature`] compares it.
+fn attested(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let split = |b: &[u8]| -> Option<(Vec<u8>, usize)> {
+        let mut r = Reader::new(b);
+        let a = tpm2b(&mut r)?;
+        Some((attest_shape(a)?, 2 + a.len()))
+    };
+    let ((o, oat), (t, tat)) = (split(ours)?, split(theirs)?);
+    let mut v: Vec<String> = bytes_diff("attestation (keys by shape)", &o, &t)
+        .into_iter()
+        .collect();
+    v.extend(signature(&ours[oat..], &theirs[tat..])?);
+    Some(v)
+}
+
 /// VerifySignature: the verified ticket by shape.
 fn ticket_only(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
     let shape = |b: &[u8]| -> Option<Vec<u8>> {
@@ -666,6 +741,29 @@ fn sized_random(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
         Vec::new()
     } else {
         vec![format!("outData size ours {o} theirs {t}")]
+    })
+}
+
+/// MakeCredential (credentialBlob, secret), Duplicate (encryptionKeyOut, duplicate,
+/// outSymSeed), Rewrap (outDuplicate, outSymSeed): every field is a `TPM2B` made with a random seed, a
+/// random key or each TPM's own keys, so only the number of fields and their sizes are
+/// compared (a wrong layout changes the sizes; the contents are checked by
+/// ActivateCredential/Import/Load on the same TPM in the corpus). Import's outPrivate
+/// is our own private format, compared by presence as Create's (`private_only`).
+fn sized_fields(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let sizes = |b: &[u8]| -> Option<Vec<usize>> {
+        let mut r = Reader::new(b);
+        let mut v = Vec::new();
+        while !r.is_empty() {
+            v.push(tpm2b(&mut r)?.len());
+        }
+        Some(v)
+    };
+    let (o, t) = (sizes(ours)?, sizes(theirs)?);
+    Some(if o == t {
+        Vec::new()
+    } else {
+        vec![format!("TPM2B sizes ours {o:?} theirs {t:?}")]
     })
 }
 

@@ -2,10 +2,12 @@
 //! marshalling trait ([`Codec`]) over a bounds-checked [`Reader`]. No cryptography here.
 #![forbid(unsafe_code)]
 
+pub mod attest;
 pub mod buffers;
 pub mod capability;
 pub mod codec;
 pub mod constants;
+pub mod credential;
 pub mod nv;
 pub mod object;
 pub mod rc;

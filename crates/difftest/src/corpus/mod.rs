@@ -6,8 +6,10 @@
 //! mechanical malformations of a valid command (truncation, wrong size fields, bad tags,
 //! trailing bytes).
 
+mod attestation;
 mod capability;
 mod core;
+mod credential;
 mod hierarchy;
 mod hmac;
 mod nv;
@@ -323,6 +325,8 @@ pub fn all() -> Vec<Case> {
     hierarchy::add(&mut k);
     nv::add(&mut k);
     object::add(&mut k);
+    attestation::add(&mut k);
+    credential::add(&mut k);
     k.cases
 }
 

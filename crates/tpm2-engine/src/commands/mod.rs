@@ -2,10 +2,13 @@
 //! them, then `end()`), validates, acts, and writes its response parameters.
 
 pub mod asymmetric;
+pub mod attestation;
 pub mod capability;
 pub mod clock;
 pub mod context;
+pub mod credential;
 pub mod dictionary;
+pub mod duplication;
 pub mod hash;
 pub mod hierarchy;
 pub mod nv;
@@ -14,6 +17,7 @@ pub mod object;
 pub mod pcr;
 pub mod policy;
 pub mod random;
+pub mod secret;
 pub mod session;
 pub mod signature;
 pub mod startup;

@@ -219,10 +219,46 @@ pub static COMMANDS: &[CommandDef] = &[
     command!(cc::SHUTDOWN, NV, [], startup::shutdown),
     command!(cc::STIR_RANDOM, NV, [], random::stir_random),
     command!(
+        cc::ACTIVATE_CREDENTIAL,
+        0,
+        [admin(Object { null: false }), user(Object { null: false })],
+        credential::activate_credential
+    ),
+    command!(
+        cc::CERTIFY,
+        0,
+        [admin(Object { null: false }), user(Object { null: true })],
+        attestation::certify::certify
+    ),
+    command!(
         cc::POLICY_NV,
         0,
         [user(NvAuth), none(NvIndex), none(PolicySession)],
         policy::conditions::nv
+    ),
+    command!(
+        cc::CERTIFY_CREATION,
+        0,
+        [user(Object { null: true }), none(Object { null: false })],
+        attestation::certify::certify_creation
+    ),
+    command!(
+        cc::DUPLICATE,
+        0,
+        [
+            HandleDef {
+                ty: Object { null: false },
+                auth: Some(Role::Dup)
+            },
+            none(Object { null: true })
+        ],
+        duplication::duplicate
+    ),
+    command!(
+        cc::GET_TIME,
+        0,
+        [user(Hierarchy { null: false }), user(Object { null: true })],
+        attestation::time::get_time
     ),
     command!(
         cc::NV_READ,
@@ -249,6 +285,12 @@ pub static COMMANDS: &[CommandDef] = &[
         policy::authorize::secret
     ),
     command!(
+        cc::REWRAP,
+        0,
+        [user(Object { null: true }), none(Object { null: true })],
+        duplication::rewrap
+    ),
+    command!(
         cc::CREATE,
         0,
         [user(Object { null: false })],
@@ -267,10 +309,22 @@ pub static COMMANDS: &[CommandDef] = &[
         symmetric::hmac_command
     ),
     command!(
+        cc::IMPORT,
+        0,
+        [user(Object { null: false })],
+        duplication::import
+    ),
+    command!(
         cc::LOAD,
         RH,
         [user(Object { null: false })],
         object::load::load
+    ),
+    command!(
+        cc::QUOTE,
+        0,
+        [user(Object { null: true })],
+        attestation::quote::quote
     ),
     command!(
         cc::RSA_DECRYPT,
@@ -319,6 +373,12 @@ pub static COMMANDS: &[CommandDef] = &[
     ),
     command!(cc::FLUSH_CONTEXT, 0, [], context::flush_context),
     command!(cc::LOAD_EXTERNAL, RH, [], object::load::load_external),
+    command!(
+        cc::MAKE_CREDENTIAL,
+        0,
+        [none(Object { null: false })],
+        credential::make_credential
+    ),
     command!(
         cc::NV_READ_PUBLIC,
         0,
@@ -418,6 +478,12 @@ pub static COMMANDS: &[CommandDef] = &[
         0,
         [user(Pcr { null: false })],
         pcr::set_auth_value
+    ),
+    command!(
+        cc::NV_CERTIFY,
+        0,
+        [user(Object { null: true }), user(NvAuth), none(NvIndex)],
+        attestation::nv_certify::nv_certify
     ),
     command!(
         cc::EVENT_SEQUENCE_COMPLETE,
@@ -524,11 +590,21 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::OBJECT_CHANGE_AUTH
             | cc::SIGN
             | cc::VERIFY_SIGNATURE
+            | cc::QUOTE
+            | cc::CERTIFY
+            | cc::CERTIFY_CREATION
+            | cc::GET_TIME
+            | cc::NV_CERTIFY
             | cc::RSA_ENCRYPT
             | cc::RSA_DECRYPT
             | cc::ECDH_ZGEN
             | cc::HMAC
             | cc::ENCRYPT_DECRYPT2
+            | cc::ACTIVATE_CREDENTIAL
+            | cc::MAKE_CREDENTIAL
+            | cc::DUPLICATE
+            | cc::IMPORT
+            | cc::REWRAP
     );
     let encrypt = matches!(
         code,
@@ -542,6 +618,11 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::POLICY_GET_DIGEST
             | cc::POLICY_SECRET
             | cc::POLICY_SIGNED
+            | cc::QUOTE
+            | cc::CERTIFY
+            | cc::CERTIFY_CREATION
+            | cc::GET_TIME
+            | cc::NV_CERTIFY
             | cc::CREATE_PRIMARY
             | cc::CREATE_LOADED
             | cc::CREATE
@@ -557,6 +638,11 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::ENCRYPT_DECRYPT
             | cc::ENCRYPT_DECRYPT2
             | cc::HMAC
+            | cc::ACTIVATE_CREDENTIAL
+            | cc::MAKE_CREDENTIAL
+            | cc::DUPLICATE
+            | cc::IMPORT
+            | cc::REWRAP
     );
     (decrypt, encrypt)
 }
