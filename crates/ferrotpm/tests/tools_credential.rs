@@ -7,29 +7,8 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
-
-struct Tools {
-    tcti: String,
-    dir: PathBuf,
-}
 
 impl Tools {
-    fn ok(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        tool_ok(prog, &a)
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.join(name).to_str().unwrap().to_string()
-    }
-
-    fn flush(&self) {
-        self.ok("tpm2_flushcontext", &["-t"]);
-        self.ok("tpm2_flushcontext", &["-s"]);
-    }
-
     /// A tool, then its transient objects flushed (they are kept in context files).
     fn okt(&self, prog: &str, args: &[&str]) -> String {
         let out = self.ok(prog, args);
@@ -65,7 +44,7 @@ fn credential_flow(t: &Tools, alg: &str) {
         "tpm2_createek",
         &["-c", ek_handle, "-G", alg, "-u", &t.p(&format!("{ek}.pub"))],
     );
-    t.flush();
+    t.flush_all();
     t.ok(
         "tpm2_createak",
         &[
@@ -85,7 +64,7 @@ fn credential_flow(t: &Tools, alg: &str) {
             &t.p("ak.name"),
         ],
     );
-    t.flush();
+    t.flush_all();
     let name = hex(&std::fs::read(t.p("ak.name")).unwrap());
     let secret = t.p("secret.data");
     std::fs::write(&secret, b"12345678 credential").unwrap();
@@ -101,7 +80,7 @@ fn credential_flow(t: &Tools, alg: &str) {
             tool_ok("tpm2_makecredential", &args);
         } else {
             t.ok("tpm2_makecredential", &args);
-            t.flush();
+            t.flush_all();
         }
         let session = t.p("session.ctx");
         t.ok(
@@ -127,7 +106,7 @@ fn credential_flow(t: &Tools, alg: &str) {
             ],
         );
         t.ok("tpm2_flushcontext", &[&session]);
-        t.flush();
+        t.flush_all();
         assert_eq!(
             std::fs::read(&act).unwrap(),
             b"12345678 credential",
@@ -158,7 +137,7 @@ fn duplicate_between_daemons_and_import_pem_keys() {
         "tpm2_readpublic",
         &["-c", &dst.p("dst-srk.ctx"), "-o", &dst.p("dst-srk.pub")],
     );
-    dst.flush();
+    dst.flush_all();
     // A signing key on the source whose policy allows duplication.
     let session = src.p("s.ctx");
     src.ok("tpm2_startauthsession", &["-S", &session]);
@@ -194,7 +173,7 @@ fn duplicate_between_daemons_and_import_pem_keys() {
             &src.p("key.prv"),
         ],
     );
-    src.flush();
+    src.flush_all();
     for (wrap, extra) in [("null", false), ("aes", true)] {
         src.okt(
             "tpm2_createprimary",
@@ -248,7 +227,7 @@ fn duplicate_between_daemons_and_import_pem_keys() {
         }
         src.ok("tpm2_duplicate", &args);
         src.ok("tpm2_flushcontext", &[&session]);
-        src.flush();
+        src.flush_all();
         // Import on the destination, load, sign.
         dst.okt(
             "tpm2_createprimary",
@@ -288,7 +267,7 @@ fn duplicate_between_daemons_and_import_pem_keys() {
                 &dst.p("msg"),
             ],
         );
-        dst.flush();
+        dst.flush_all();
     }
     // PEM keys from OpenSSL, wrapped offline by tpm2_import for the destination's SRK.
     let rsa_pem = dst.p("k-rsa.pem");
@@ -343,7 +322,7 @@ fn duplicate_between_daemons_and_import_pem_keys() {
                 &dst.p("msg"),
             ],
         );
-        dst.flush();
+        dst.flush_all();
         // OpenSSL verifies the signature with the PEM key's public half.
         let pubpem = dst.p(&format!("{alg}-pub.pem"));
         let kind = if alg == "rsa" { "rsa" } else { "ec" };

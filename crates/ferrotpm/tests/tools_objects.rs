@@ -6,48 +6,11 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-struct Tools {
-    tcti: String,
-    dir: PathBuf,
-}
-
 impl Tools {
-    fn ok(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        tool_ok(prog, &a)
-    }
-
-    fn fails(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        let o = tool(prog, &a);
-        assert!(!o.status.success(), "{prog} {args:?} succeeded");
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.join(name).to_str().unwrap().to_string()
-    }
-
-    fn write(&self, name: &str, data: &[u8]) -> String {
-        std::fs::write(self.dir.join(name), data).unwrap();
-        self.p(name)
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.dir.join(name)).unwrap()
-    }
-
-    /// Without a resource manager, each tool leaves its transient objects loaded.
-    fn flush(&self) {
-        self.ok("tpm2_flushcontext", &["-t"]);
-    }
-
     fn openssl_ok(&self, args: &[&str]) -> String {
         tool_ok("openssl", args)
     }
@@ -59,12 +22,12 @@ fn workflows(t: &Tools) {
         "tpm2_createprimary",
         &["-C", "o", "-G", "rsa2048", "-c", &t.p("rsa.ctx")],
     );
-    t.flush();
+    t.flush_objects();
     let rsa2 = t.ok(
         "tpm2_createprimary",
         &["-C", "o", "-G", "rsa2048", "-c", &t.p("rsa.ctx")],
     );
-    t.flush();
+    t.flush_objects();
     let modulus = |s: &str| {
         s.lines()
             .find(|l| l.starts_with("rsa:"))
@@ -76,13 +39,13 @@ fn workflows(t: &Tools) {
         "tpm2_createprimary",
         &["-C", "o", "-G", "ecc256", "-c", &t.p("ecc.ctx")],
     );
-    t.flush();
+    t.flush_objects();
     // The EK templates (RSA and ECC, low range) and the high-range ECC P-384 one.
     t.ok(
         "tpm2_createek",
         &["-c", &t.p("ek.ctx"), "-G", "rsa", "-u", &t.p("ek.pub")],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_createek",
         &[
@@ -94,7 +57,7 @@ fn workflows(t: &Tools) {
             &t.p("ekecc.pub"),
         ],
     );
-    t.flush();
+    t.flush_objects();
 
     // Seal and unseal under the RSA SRK.
     let secret = t.write("secret", b"the disk key\n");
@@ -113,7 +76,7 @@ fn workflows(t: &Tools) {
             "sealpw",
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -127,12 +90,12 @@ fn workflows(t: &Tools) {
             &t.p("seal.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     let out = t.ok("tpm2_unseal", &["-c", &t.p("seal.ctx"), "-p", "sealpw"]);
     assert_eq!(out, "the disk key\n");
-    t.flush();
+    t.flush_objects();
     t.fails("tpm2_unseal", &["-c", &t.p("seal.ctx"), "-p", "wrong"]);
-    t.flush();
+    t.flush_objects();
     // changeauth on the object: the new private area loads with the new password.
     t.ok(
         "tpm2_changeauth",
@@ -148,7 +111,7 @@ fn workflows(t: &Tools) {
             "newpw",
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -162,27 +125,27 @@ fn workflows(t: &Tools) {
             &t.p("seal2.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     assert_eq!(
         t.ok("tpm2_unseal", &["-c", &t.p("seal2.ctx"), "-p", "newpw"]),
         "the disk key\n"
     );
-    t.flush();
+    t.flush_objects();
 
     // tpm2_create -c creates and loads in one command (TPM2_CreateLoaded).
     t.ok(
         "tpm2_create",
         &["-C", &t.p("ecc.ctx"), "-G", "ecc256", "-c", &t.p("cl.ctx")],
     );
-    t.flush();
+    t.flush_objects();
     let rp = t.ok("tpm2_readpublic", &["-c", &t.p("cl.ctx")]);
     assert!(rp.contains("value: ecc"), "{rp}");
-    t.flush();
+    t.flush_objects();
 
     // readpublic of a loaded primary.
     let rp = t.ok("tpm2_readpublic", &["-c", &t.p("ecc.ctx")]);
     assert!(rp.contains("value: ecc"), "{rp}");
-    t.flush();
+    t.flush_objects();
 
     // Signing keys: every scheme, verified by the TPM and by OpenSSL.
     let msg = t.write("msg", b"attest me");
@@ -204,7 +167,7 @@ fn workflows(t: &Tools) {
                 &t.p(&format!("{name}.priv")),
             ],
         );
-        t.flush();
+        t.flush_objects();
         t.ok(
             "tpm2_load",
             &[
@@ -218,13 +181,13 @@ fn workflows(t: &Tools) {
                 &t.p(&format!("{name}.ctx")),
             ],
         );
-        t.flush();
+        t.flush_objects();
         let pem = t.p(&format!("{name}.pem"));
         t.ok(
             "tpm2_readpublic",
             &["-c", &t.p(&format!("{name}.ctx")), "-f", "pem", "-o", &pem],
         );
-        t.flush();
+        t.flush_objects();
         for s in schemes {
             // OpenSSL has no EC-Schnorr (and tpm2-tools cannot write it in "plain" form);
             // every other scheme is checked by OpenSSL.
@@ -246,7 +209,7 @@ fn workflows(t: &Tools) {
                         &msg,
                     ],
                 );
-                t.flush();
+                t.flush_objects();
                 let mut args = vec!["dgst", "-sha256", "-verify", &pem, "-signature", &sig];
                 if *s == "rsapss" {
                     args.extend_from_slice(&[
@@ -275,7 +238,7 @@ fn workflows(t: &Tools) {
                     &msg,
                 ],
             );
-            t.flush();
+            t.flush_objects();
             t.ok(
                 "tpm2_verifysignature",
                 &[
@@ -289,7 +252,7 @@ fn workflows(t: &Tools) {
                     &msg,
                 ],
             );
-            t.flush();
+            t.flush_objects();
         }
     }
 
@@ -310,7 +273,7 @@ fn workflows(t: &Tools) {
             &t.p("dec.priv"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -324,12 +287,12 @@ fn workflows(t: &Tools) {
             &t.p("dec.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_readpublic",
         &["-c", &t.p("dec.ctx"), "-f", "pem", "-o", &t.p("dec.pem")],
     );
-    t.flush();
+    t.flush_objects();
     let plain = t.write("plain", b"wrapped key bytes");
     for (scheme, opts) in [
         (
@@ -362,7 +325,7 @@ fn workflows(t: &Tools) {
             "tpm2_rsadecrypt",
             &["-c", &t.p("dec.ctx"), "-s", s, "-o", &out, &ct],
         );
-        t.flush();
+        t.flush_objects();
         assert_eq!(
             std::fs::read(&out).unwrap(),
             b"wrapped key bytes",
@@ -381,7 +344,7 @@ fn workflows(t: &Tools) {
             &plain,
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_rsadecrypt",
         &[
@@ -394,7 +357,7 @@ fn workflows(t: &Tools) {
             &t.p("tpm.ct"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     assert_eq!(t.read("tpm.pt"), b"wrapped key bytes");
 
     // ECDH: the TPM's shared point from OpenSSL's public key has the x-coordinate OpenSSL
@@ -414,7 +377,7 @@ fn workflows(t: &Tools) {
             &t.p("ecdh.priv"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -428,12 +391,12 @@ fn workflows(t: &Tools) {
             &t.p("ecdh.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_readpublic",
         &["-c", &t.p("ecdh.ctx"), "-f", "pem", "-o", &t.p("ecdh.pem")],
     );
-    t.flush();
+    t.flush_objects();
     t.openssl_ok(&[
         "ecparam",
         "-name",
@@ -465,7 +428,7 @@ fn workflows(t: &Tools) {
         "tpm2_ecdhzgen",
         &["-c", &t.p("ecdh.ctx"), "-u", &peer, "-o", &t.p("z.tpm")],
     );
-    t.flush();
+    t.flush_objects();
     t.openssl_ok(&[
         "pkeyutl",
         "-derive",
@@ -493,7 +456,7 @@ fn workflows(t: &Tools) {
             &t.p("aes.priv"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -507,7 +470,7 @@ fn workflows(t: &Tools) {
             &t.p("aes.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     let data = t.write("blocks", &[0x42; 48]);
     let iv = t.write("iv", &[7; 16]);
     let aes_ctx = t.p("aes.ctx");
@@ -521,14 +484,14 @@ fn workflows(t: &Tools) {
         }
         a.push(&data);
         t.ok("tpm2_encryptdecrypt", &a);
-        t.flush();
+        t.flush_objects();
         let mut a = vec!["-d", "-c", &aes_ctx, "-G", mode, "-o", &dec];
         if mode != "ecb" {
             a.extend_from_slice(&["-t", &ivp]);
         }
         a.push(&enc);
         t.ok("tpm2_encryptdecrypt", &a);
-        t.flush();
+        t.flush_objects();
         assert_eq!(std::fs::read(&dec).unwrap(), vec![0x42; 48], "{mode}");
         assert_ne!(std::fs::read(&enc).unwrap(), vec![0x42; 48], "{mode}");
     }
@@ -547,7 +510,7 @@ fn workflows(t: &Tools) {
             &t.p("hmac.priv"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok(
         "tpm2_load",
         &[
@@ -561,11 +524,11 @@ fn workflows(t: &Tools) {
             &t.p("hmac.ctx"),
         ],
     );
-    t.flush();
+    t.flush_objects();
     let m1 = t.ok("tpm2_hmac", &["-c", &t.p("hmac.ctx"), "--hex", &msg]);
-    t.flush();
+    t.flush_objects();
     let m2 = t.ok("tpm2_hmac", &["-c", &t.p("hmac.ctx"), "--hex", &msg]);
-    t.flush();
+    t.flush_objects();
     assert_eq!(m1, m2);
     assert_eq!(m1.trim().len(), 64);
     let h = t.ok("tpm2_hash", &["-g", "sha256", "--hex", &msg]);
@@ -584,7 +547,7 @@ fn workflows(t: &Tools) {
         "tpm2_evictcontrol",
         &["-C", "o", "-c", &t.p("ecc.ctx"), "0x81000001"],
     );
-    t.flush();
+    t.flush_objects();
     let handles = t.ok("tpm2_getcap", &["handles-persistent"]);
     assert!(handles.contains("0x81000001"), "{handles}");
     t.ok(
@@ -600,7 +563,7 @@ fn workflows(t: &Tools) {
             &secret,
         ],
     );
-    t.flush();
+    t.flush_objects();
     t.ok("tpm2_evictcontrol", &["-C", "o", "-c", "0x81000001"]);
     let handles = t.ok("tpm2_getcap", &["handles-persistent"]);
     assert!(!handles.contains("0x81000001"), "{handles}");

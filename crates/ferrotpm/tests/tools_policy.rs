@@ -7,43 +7,6 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
-
-struct Tools {
-    tcti: String,
-    dir: PathBuf,
-}
-
-impl Tools {
-    fn ok(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        tool_ok(prog, &a)
-    }
-
-    fn fails(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        let o = tool(prog, &a);
-        assert!(!o.status.success(), "{prog} {args:?} succeeded");
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.join(name).to_str().unwrap().to_string()
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.dir.join(name)).unwrap()
-    }
-
-    /// Without a resource manager, each tool leaves its objects and sessions loaded.
-    fn flush(&self) {
-        self.ok("tpm2_flushcontext", &["-t"]);
-        self.ok("tpm2_flushcontext", &["-s"]);
-        self.ok("tpm2_flushcontext", &["-l"]);
-    }
-}
 
 fn sha256(parts: &[&[u8]]) -> Vec<u8> {
     use std::io::Write;
@@ -76,12 +39,12 @@ fn seal_to_pcrs(t: &Tools) {
             &t.p("prim.ctx"),
         ],
     );
-    t.flush();
+    t.flush_all();
     t.ok(
         "tpm2_createpolicy",
         &["--policy-pcr", "-l", "sha256:0,7", "-L", &t.p("pcr.policy")],
     );
-    t.flush();
+    t.flush_all();
     assert_eq!(t.read("pcr.policy").len(), 32);
     std::fs::write(t.dir.join("secret"), b"sealed to PCRs").unwrap();
     t.ok(
@@ -99,7 +62,7 @@ fn seal_to_pcrs(t: &Tools) {
             &t.p("seal.priv"),
         ],
     );
-    t.flush();
+    t.flush_all();
     t.ok(
         "tpm2_load",
         &[
@@ -113,16 +76,16 @@ fn seal_to_pcrs(t: &Tools) {
             &t.p("seal.ctx"),
         ],
     );
-    t.flush();
+    t.flush_all();
     let out = t.ok(
         "tpm2_unseal",
         &["-c", &t.p("seal.ctx"), "-p", "pcr:sha256:0,7"],
     );
     assert_eq!(out, "sealed to PCRs");
-    t.flush();
+    t.flush_all();
     // The password (no policy) is refused: userWithAuth is clear.
     t.fails("tpm2_unseal", &["-c", &t.p("seal.ctx")]);
-    t.flush();
+    t.flush_all();
     // After an extend of PCR 7 the policy no longer matches.
     t.ok(
         "tpm2_pcrextend",
@@ -133,7 +96,7 @@ fn seal_to_pcrs(t: &Tools) {
         &["-c", &t.p("seal.ctx"), "-p", "pcr:sha256:0,7"],
     );
     assert!(err.contains("0x99d") || err.contains("policy"), "{err}");
-    t.flush();
+    t.flush_all();
 }
 
 /// Only the transient objects (sessions stay for the next tool).
@@ -158,7 +121,7 @@ fn seal_with_policy(t: &Tools, policy: &str, secret: &[u8], name: &str) {
             &t.p(&format!("{name}.priv")),
         ],
     );
-    t.flush();
+    t.flush_all();
     t.ok(
         "tpm2_load",
         &[
@@ -172,7 +135,7 @@ fn seal_with_policy(t: &Tools, policy: &str, secret: &[u8], name: &str) {
             &t.p(&format!("{name}.ctx")),
         ],
     );
-    t.flush();
+    t.flush_all();
 }
 
 /// PolicyOR of two PolicyPCR branches (PCR 16 before and after an extend): unseals in
@@ -183,14 +146,14 @@ fn policy_or_across_pcr_states(t: &Tools) {
         "tpm2_createpolicy",
         &["--policy-pcr", "-l", "sha256:16", "-L", &t.p("a.policy")],
     );
-    t.flush();
+    t.flush_all();
     let ext = "16:sha256=00000000000000000000000000000000000000000000000000000000000000aa";
     t.ok("tpm2_pcrextend", &[ext]);
     t.ok(
         "tpm2_createpolicy",
         &["--policy-pcr", "-l", "sha256:16", "-L", &t.p("b.policy")],
     );
-    t.flush();
+    t.flush_all();
     let branches = format!("sha256:{},{}", t.p("a.policy"), t.p("b.policy"));
     t.ok("tpm2_startauthsession", &["-S", &t.p("trial.ctx")]);
     t.ok(
@@ -219,7 +182,7 @@ fn policy_or_across_pcr_states(t: &Tools) {
             None
         };
         t.ok("tpm2_flushcontext", &[&t.p("s.ctx")]);
-        t.flush();
+        t.flush_all();
         out
     };
     assert_eq!(unseal(t).as_deref(), Some("either state"), "state B");
@@ -276,14 +239,14 @@ fn signed_policy(t: &Tools) {
         ],
     );
     t.ok("tpm2_flushcontext", &[&t.p("trial.ctx")]);
-    t.flush();
+    t.flush_all();
     seal_with_policy(t, &t.p("authorized.policy"), b"signed policy", "auth");
     // The policy the key's owner signs: PCR 0 as it is now.
     t.ok(
         "tpm2_createpolicy",
         &["--policy-pcr", "-l", "sha256:0", "-L", &t.p("pcr0.policy")],
     );
-    t.flush();
+    t.flush_all();
     tool_ok(
         "openssl",
         &[
@@ -339,7 +302,7 @@ fn signed_policy(t: &Tools) {
     let out = t.ok("tpm2_unseal", &["-c", &t.p("auth.ctx"), "-p", &session]);
     assert_eq!(out, "signed policy");
     t.ok("tpm2_flushcontext", &[&t.p("s.ctx")]);
-    t.flush();
+    t.flush_all();
     // A ticket for another policy does not authorize this one.
     t.ok(
         "tpm2_startauthsession",
@@ -362,7 +325,7 @@ fn signed_policy(t: &Tools) {
         ],
     ));
     t.ok("tpm2_flushcontext", &[&t.p("s.ctx")]);
-    t.flush();
+    t.flush_all();
 }
 
 fn policy_secret_endorsement(t: &Tools) {

@@ -8,33 +8,7 @@ use std::path::Path;
 use tpm2_crypto::digest;
 use tpm2_types::HashAlg;
 
-struct Tools {
-    tcti: String,
-    dir: std::path::PathBuf,
-}
-
 impl Tools {
-    fn ok(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        tool_ok(prog, &a)
-    }
-
-    /// Runs a tool that must fail; returns its stderr.
-    fn fails(&self, prog: &str, args: &[&str]) -> String {
-        let mut a = vec!["-T", &self.tcti];
-        a.extend_from_slice(args);
-        let o = tool(prog, &a);
-        assert!(!o.status.success(), "{prog} {args:?} succeeded");
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    }
-
-    fn file(&self, name: &str, data: &[u8]) -> String {
-        let p = self.dir.join(name);
-        std::fs::write(&p, data).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-
     /// `tpm2_nvread` of a whole index, with the given authorization options.
     fn nvread(&self, index: &str, auth: &[&str]) -> Vec<u8> {
         let out = self.dir.join("nvread.bin");
@@ -86,7 +60,7 @@ fn nv_tools(t: &Tools) {
             "abc",
         ],
     );
-    let data = t.file("hello", b"hello sessions");
+    let data = t.write("hello", b"hello sessions");
     t.ok(
         "tpm2_nvwrite",
         &["0x1500016", "-C", "0x1500016", "-P", "abc", "-i", &data],
@@ -131,7 +105,7 @@ fn nv_tools(t: &Tools) {
             "ownerread|ownerwrite|nt=extend",
         ],
     );
-    let abc = t.file("abc", b"abc");
+    let abc = t.write("abc", b"abc");
     t.ok("tpm2_nvextend", &["0x1500018", "-C", "o", "-i", &abc]);
     let want = digest(HashAlg::Sha256, &[&[0u8; 32], b"abc"]);
     assert_eq!(t.nvread("0x1500018", &["-C", "o"]), want);
@@ -166,7 +140,7 @@ fn nv_tools(t: &Tools) {
             "ownerread|ownerwrite|read_stclear|writedefine",
         ],
     );
-    let eight = t.file("eight", b"12345678");
+    let eight = t.write("eight", b"12345678");
     t.ok("tpm2_nvwrite", &["0x150001a", "-C", "o", "-i", &eight]);
     assert_eq!(t.nvread("0x150001a", &["-C", "o"]), b"12345678");
     t.ok("tpm2_nvreadlock", &["0x150001a", "-C", "o"]);
@@ -288,7 +262,7 @@ fn hierarchy_tools(t: &Tools) {
 
 fn pcr_tools(t: &Tools, ctrl_port: u16) {
     // PCR_Event: every bank extended with the digest of the data.
-    let data = t.file("event", b"measured event");
+    let data = t.write("event", b"measured event");
     let before = hex_pcr(t, 16);
     let out = t.ok("tpm2_pcrevent", &["16", &data]);
     let ev = digest(HashAlg::Sha256, &[b"measured event"]);

@@ -211,3 +211,55 @@ pub fn refused(state: &Path, extra: &[&str]) -> String {
     assert!(!o.status.success(), "ferrotpm started: {err}");
     err
 }
+
+/// Debian's tpm2-tools against one TPM through one TCTI, with their files in one
+/// directory. Without a resource manager each tool leaves what it loaded in the TPM;
+/// the `flush_*` calls clear it between tools.
+pub struct Tools {
+    pub tcti: String,
+    pub dir: PathBuf,
+}
+
+impl Tools {
+    /// Runs a tool that must succeed; returns its stdout.
+    pub fn ok(&self, prog: &str, args: &[&str]) -> String {
+        let mut a = vec!["-T", &self.tcti];
+        a.extend_from_slice(args);
+        tool_ok(prog, &a)
+    }
+
+    /// Runs a tool that must fail; returns its stderr.
+    pub fn fails(&self, prog: &str, args: &[&str]) -> String {
+        let mut a = vec!["-T", &self.tcti];
+        a.extend_from_slice(args);
+        let o = tool(prog, &a);
+        assert!(!o.status.success(), "{prog} {args:?} succeeded");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    /// The path of a file in the directory.
+    pub fn p(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+
+    pub fn write(&self, name: &str, data: &[u8]) -> String {
+        std::fs::write(self.dir.join(name), data).unwrap();
+        self.p(name)
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dir.join(name)).unwrap()
+    }
+
+    /// Flushes the transient objects.
+    pub fn flush_objects(&self) {
+        self.ok("tpm2_flushcontext", &["-t"]);
+    }
+
+    /// Flushes the transient objects and every session, saved or loaded.
+    pub fn flush_all(&self) {
+        self.ok("tpm2_flushcontext", &["-t"]);
+        self.ok("tpm2_flushcontext", &["-s"]);
+        self.ok("tpm2_flushcontext", &["-l"]);
+    }
+}
