@@ -2,7 +2,8 @@
 //! (tpm2_createpolicy --policy-pcr, tpm2_create -L, tpm2_unseal -p pcr:...), which unseals
 //! only while the PCRs match; PolicyOR across two PCR states; the systemd signed-policy
 //! flow (an OpenSSL-signed PolicyPCR digest, tpm2_loadexternal + tpm2_verifysignature
-//! ticket + tpm2_policyauthorize); and PolicySecret against the endorsement hierarchy,
+//! ticket + tpm2_policyauthorize); PolicyAuthorizeNV (the approved policy in an NV
+//! index, re-targeted by rewriting it); and PolicySecret against the endorsement hierarchy,
 //! whose digest is computed here from Part 3's formula.
 
 mod common;
@@ -328,6 +329,99 @@ fn signed_policy(t: &Tools) {
     t.flush_all();
 }
 
+/// PolicyAuthorizeNV: the object's policy names an NV index; the policy digest stored in
+/// the index (a TPMT_HA) is what a session must reach — rewriting the index re-targets it.
+fn policy_authorize_nv(t: &Tools) {
+    let index = "0x1500020";
+    t.ok(
+        "tpm2_nvdefine",
+        &[
+            index,
+            "-C",
+            "o",
+            "-s",
+            "34",
+            "-a",
+            "ownerread|ownerwrite|authread|authwrite",
+        ],
+    );
+    // The policy it approves: PCR 0 as it is now.
+    t.ok(
+        "tpm2_createpolicy",
+        &[
+            "--policy-pcr",
+            "-l",
+            "sha256:0",
+            "-L",
+            &t.p("nv-pcr.policy"),
+        ],
+    );
+    t.flush_all();
+    let mut ha = vec![0x00, 0x0B];
+    ha.extend(t.read("nv-pcr.policy"));
+    t.write("nv-pcr.ha", &ha);
+    t.ok("tpm2_nvwrite", &[index, "-C", "o", "-i", &t.p("nv-pcr.ha")]);
+    t.ok("tpm2_startauthsession", &["-S", &t.p("trial.ctx")]);
+    t.ok(
+        "tpm2_policyauthorizenv",
+        &[
+            "-S",
+            &t.p("trial.ctx"),
+            "-C",
+            "o",
+            "-L",
+            &t.p("authnv.policy"),
+            index,
+        ],
+    );
+    t.ok("tpm2_flushcontext", &[&t.p("trial.ctx")]);
+    t.flush_all();
+    seal_with_policy(t, &t.p("authnv.policy"), b"authorized by NV", "authnv");
+    let unseal = |t: &Tools, pcrs: &str| {
+        t.ok(
+            "tpm2_startauthsession",
+            &["--policy-session", "-S", &t.p("s.ctx")],
+        );
+        t.ok("tpm2_policypcr", &["-S", &t.p("s.ctx"), "-l", pcrs]);
+        let ok = run_tool(
+            t,
+            "tpm2_policyauthorizenv",
+            &["-S", &t.p("s.ctx"), "-C", "o", index],
+        );
+        let out = ok.then(|| {
+            let session = format!("session:{}", t.p("s.ctx"));
+            t.ok("tpm2_unseal", &["-c", &t.p("authnv.ctx"), "-p", &session])
+        });
+        t.ok("tpm2_flushcontext", &[&t.p("s.ctx")]);
+        t.flush_all();
+        out
+    };
+    assert_eq!(unseal(t, "sha256:0").as_deref(), Some("authorized by NV"));
+    // Another PCR selection is not the approved policy.
+    assert_eq!(unseal(t, "sha256:0,1"), None);
+    // Rewriting the index to approve PCRs 0 and 1 re-targets the same object.
+    t.ok(
+        "tpm2_createpolicy",
+        &[
+            "--policy-pcr",
+            "-l",
+            "sha256:0,1",
+            "-L",
+            &t.p("nv-pcr01.policy"),
+        ],
+    );
+    t.flush_all();
+    let mut ha = vec![0x00, 0x0B];
+    ha.extend(t.read("nv-pcr01.policy"));
+    t.write("nv-pcr01.ha", &ha);
+    t.ok(
+        "tpm2_nvwrite",
+        &[index, "-C", "o", "-i", &t.p("nv-pcr01.ha")],
+    );
+    assert_eq!(unseal(t, "sha256:0,1").as_deref(), Some("authorized by NV"));
+    assert_eq!(unseal(t, "sha256:0"), None);
+}
+
 fn policy_secret_endorsement(t: &Tools) {
     t.ok("tpm2_startauthsession", &["-S", &t.p("trial.ctx")]);
     t.ok(
@@ -377,5 +471,6 @@ fn policy_workflows_over_the_swtpm_tcti() {
     seal_to_pcrs(&t);
     policy_or_across_pcr_states(&t);
     signed_policy(&t);
+    policy_authorize_nv(&t);
     policy_secret_endorsement(&t);
 }
