@@ -1,7 +1,7 @@
 //! Live interoperability with a real TPM 2.0 (swtpm/libtpms through tpm2-tools): our
 //! EC-Schnorr and ECDSA signatures verify in TPM2_VerifySignature, and the TPM's verify
-//! with ours. Ignored by default (it needs `swtpm`, `tpm2-tools` and `openssl`); run with
-//! `cargo test -p tpm2-crypto --test ecc_swtpm -- --ignored`. Stored swtpm signatures are
+//! with ours. It needs `swtpm`, `tpm2-tools` and `openssl` (installed by the test command)
+//! and fails without them. Stored swtpm signatures are
 //! checked on every run by `tests/ecc.rs` (`swtpm_ecschnorr_signatures_verify`).
 
 use std::path::PathBuf;
@@ -126,7 +126,6 @@ const ECDSA: u16 = 0x0018;
 const ECSCHNORR: u16 = 0x001c;
 
 #[test]
-#[ignore = "needs swtpm, tpm2-tools and openssl"]
 fn signatures_interoperate_with_swtpm() {
     let tpm = Swtpm::start("swtpm-ecc");
     let mut rng = CtrDrbg::new(b"swtpm interop");
