@@ -4,72 +4,21 @@
 //! and fails without them. Stored swtpm signatures are
 //! checked on every run by `tests/ecc.rs` (`swtpm_ecschnorr_signatures_verify`).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use tpm2_crypto::ecc::{self, EccCurve, EccPoint};
 use tpm2_crypto::CtrDrbg;
 use tpm2_types::HashAlg;
 
-struct Swtpm {
-    child: Child,
-    dir: PathBuf,
-    tcti: String,
-}
+mod swtpm;
+use swtpm::Swtpm;
 
-impl Swtpm {
-    fn start(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("tpm2-crypto-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = 26000 + (std::process::id() % 1000) as u16 * 2;
-        let child = Command::new("swtpm")
-            .args(["socket", "--tpm2", "--tpmstate"])
-            .arg(format!("dir={}", dir.display()))
-            .args(["--server", &format!("type=tcp,port={port}")])
-            .args(["--ctrl", &format!("type=tcp,port={}", port + 1)])
-            .args(["--flags", "not-need-init,startup-clear"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("swtpm is required by this test");
-        std::thread::sleep(std::time::Duration::from_millis(800));
-        Swtpm {
-            child,
-            dir,
-            tcti: format!("swtpm:host=127.0.0.1,port={port}"),
-        }
+/// A tpm2-tools command on the swtpm; whether it succeeded (failures are printed).
+fn tool(tpm: &Swtpm, args: &[&str]) -> bool {
+    let out = tpm.run(args);
+    if !out.status.success() {
+        eprintln!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
-
-    fn file(&self, name: &str) -> String {
-        self.dir.join(name).to_str().unwrap().to_string()
-    }
-
-    fn tool(&self, args: &[&str]) -> bool {
-        let out = Command::new(args[0])
-            .args(&args[1..])
-            .env("TPM2TOOLS_TCTI", &self.tcti)
-            .output()
-            .expect("tpm2-tools are required by this test");
-        if !out.status.success() {
-            eprintln!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        // Without a resource manager every tool leaves its objects loaded: flush them (the
-        // context files stay usable).
-        let flushed = Command::new("tpm2_flushcontext")
-            .arg("-t")
-            .env("TPM2TOOLS_TCTI", &self.tcti)
-            .output()
-            .expect("tpm2-tools are required by this test");
-        assert!(flushed.status.success());
-        out.status.success()
-    }
-}
-
-impl Drop for Swtpm {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    out.status.success()
 }
 
 fn tlv(tag: u8, v: &[u8]) -> Vec<u8> {
@@ -145,20 +94,23 @@ fn signatures_interoperate_with_swtpm() {
                 assert!(ok);
                 let ctx = tpm.file("k.ctx");
                 let alg_arg = format!("ecc:{scheme}-{hname}");
-                assert!(tpm.tool(&[
-                    "tpm2_loadexternal",
-                    "-Q",
-                    "-C",
-                    "n",
-                    "-G",
-                    &alg_arg,
-                    "-r",
-                    &pem,
-                    "-c",
-                    &ctx,
-                    "-a",
-                    "sign|userwithauth",
-                ]));
+                assert!(tool(
+                    &tpm,
+                    &[
+                        "tpm2_loadexternal",
+                        "-Q",
+                        "-C",
+                        "n",
+                        "-G",
+                        &alg_arg,
+                        "-r",
+                        &pem,
+                        "-c",
+                        &ctx,
+                        "-a",
+                        "sign|userwithauth",
+                    ]
+                ));
                 for round in 0..4 {
                     let digest = tpm2_crypto::digest(h, &[&[round as u8], &d[..4]]);
                     let dig = tpm.file("dig.bin");
@@ -172,37 +124,38 @@ fn signatures_interoperate_with_swtpm() {
                     let sig = tpm.file("ours.tss");
                     std::fs::write(&sig, tpmt_signature(alg, h, &r, &s)).unwrap();
                     assert!(
-                        tpm.tool(&["tpm2_verifysignature", "-c", &ctx, "-d", &dig, "-s", &sig]),
+                        tool(
+                            &tpm,
+                            &["tpm2_verifysignature", "-c", &ctx, "-d", &dig, "-s", &sig]
+                        ),
                         "{c:?} {h:?} {scheme}: swtpm refused our signature"
                     );
                     // A bad one is refused (so the check above means something).
                     let mut bad = s.clone();
                     bad[2] ^= 4;
                     std::fs::write(&sig, tpmt_signature(alg, h, &r, &bad)).unwrap();
-                    assert!(!tpm.tool(&[
-                        "tpm2_verifysignature",
-                        "-c",
-                        &ctx,
-                        "-d",
-                        &dig,
-                        "-s",
-                        &sig
-                    ]));
+                    assert!(!tool(
+                        &tpm,
+                        &["tpm2_verifysignature", "-c", &ctx, "-d", &dig, "-s", &sig]
+                    ));
                     // The TPM's, verified by us.
                     let theirs = tpm.file("theirs.tss");
-                    assert!(tpm.tool(&[
-                        "tpm2_sign",
-                        "-c",
-                        &ctx,
-                        "-g",
-                        &hname,
-                        "-s",
-                        scheme,
-                        "-d",
-                        "-o",
-                        &theirs,
-                        &dig,
-                    ]));
+                    assert!(tool(
+                        &tpm,
+                        &[
+                            "tpm2_sign",
+                            "-c",
+                            &ctx,
+                            "-g",
+                            &hname,
+                            "-s",
+                            scheme,
+                            "-d",
+                            "-o",
+                            &theirs,
+                            &dig,
+                        ]
+                    ));
                     let (a, r, s) = parse_tpmt_signature(&std::fs::read(&theirs).unwrap());
                     assert_eq!(a, alg);
                     let ok = if alg == ECSCHNORR {

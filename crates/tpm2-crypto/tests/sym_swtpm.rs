@@ -7,69 +7,19 @@
 //! the m ciphertext octets followed by zeros; libtpms 0.9 built on OpenSSL's EVP returns the
 //! m ciphertext octets followed by the unused 16 - m keystream octets.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use tpm2_crypto::sym::{aes_crypt, SymMode};
 
-struct Swtpm {
-    child: Child,
-    dir: PathBuf,
-    tcti: String,
-}
+mod swtpm;
+use swtpm::Swtpm;
 
-impl Swtpm {
-    fn start(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("tpm2-crypto-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = 28000 + (std::process::id() % 1000) as u16 * 2;
-        let child = Command::new("swtpm")
-            .args(["socket", "--tpm2", "--tpmstate"])
-            .arg(format!("dir={}", dir.display()))
-            .args(["--server", &format!("type=tcp,port={port}")])
-            .args(["--ctrl", &format!("type=tcp,port={}", port + 1)])
-            .args(["--flags", "not-need-init,startup-clear"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("swtpm is required by this test");
-        std::thread::sleep(std::time::Duration::from_millis(800));
-        Swtpm {
-            child,
-            dir,
-            tcti: format!("swtpm:host=127.0.0.1,port={port}"),
-        }
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.dir.join(name).to_str().unwrap().to_string()
-    }
-
-    fn tool(&self, args: &[&str]) {
-        let out = Command::new(args[0])
-            .args(&args[1..])
-            .env("TPM2TOOLS_TCTI", &self.tcti)
-            .output()
-            .expect("tpm2-tools are required by this test");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let flushed = Command::new("tpm2_flushcontext")
-            .arg("-t")
-            .env("TPM2TOOLS_TCTI", &self.tcti)
-            .output()
-            .expect("tpm2-tools are required by this test");
-        assert!(flushed.status.success());
-    }
-}
-
-impl Drop for Swtpm {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A tpm2-tools command on the swtpm that must succeed.
+fn tool(tpm: &Swtpm, args: &[&str]) {
+    let out = tpm.run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -100,20 +50,23 @@ fn encrypt_decrypt_matches_swtpm() {
         ] {
             let ctx = tpm.file("key.ctx");
             let alg = format!("aes{bits}{name}");
-            tpm.tool(&[
-                "tpm2_loadexternal",
-                "-Q",
-                "-C",
-                "n",
-                "-G",
-                &alg,
-                "-r",
-                &keyf,
-                "-c",
-                &ctx,
-                "-a",
-                "sign|decrypt|userwithauth",
-            ]);
+            tool(
+                &tpm,
+                &[
+                    "tpm2_loadexternal",
+                    "-Q",
+                    "-C",
+                    "n",
+                    "-G",
+                    &alg,
+                    "-r",
+                    &keyf,
+                    "-c",
+                    &ctx,
+                    "-a",
+                    "sign|decrypt|userwithauth",
+                ],
+            );
             let whole = matches!(m, SymMode::Cbc | SymMode::Ecb);
             for len in [16usize, 48, 1, 20, 33, 80] {
                 if whole && len % 16 != 0 {
@@ -131,7 +84,7 @@ fn encrypt_decrypt_matches_swtpm() {
                     }
                     args.extend(["-o", &outf, &inf]);
                     let _ = std::fs::remove_file(&ivo);
-                    tpm.tool(&args);
+                    tool(&tpm, &args);
                     let theirs = std::fs::read(&outf).unwrap();
                     let mut ours = data[..len].to_vec();
                     let our_iv = aes_crypt(m, &key, &iv, &mut ours, !decrypt).unwrap();
