@@ -11,6 +11,21 @@ use std::process::Command;
 use std::time::Duration;
 
 impl Tools {
+    /// `tpm2_create` under `parent` (with `extra` options) writing `public`/`private`,
+    /// then `tpm2_load` of them into the context file `ctx`; objects flushed after each.
+    fn create_load(&self, parent: &str, extra: &[&str], public: &str, private: &str, ctx: &str) {
+        let mut a = vec!["-C", parent];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["-u", public, "-r", private]);
+        self.ok("tpm2_create", &a);
+        self.flush_objects();
+        self.ok(
+            "tpm2_load",
+            &["-C", parent, "-u", public, "-r", private, "-c", ctx],
+        );
+        self.flush_objects();
+    }
+
     fn openssl_ok(&self, args: &[&str]) -> String {
         tool_ok("openssl", args)
     }
@@ -61,36 +76,13 @@ fn workflows(t: &Tools) {
 
     // Seal and unseal under the RSA SRK.
     let secret = t.write("secret", b"the disk key\n");
-    t.ok(
-        "tpm2_create",
-        &[
-            "-C",
-            &t.p("rsa.ctx"),
-            "-u",
-            &t.p("seal.pub"),
-            "-r",
-            &t.p("seal.priv"),
-            "-i",
-            &secret,
-            "-p",
-            "sealpw",
-        ],
+    t.create_load(
+        &t.p("rsa.ctx"),
+        &["-i", &secret, "-p", "sealpw"],
+        &t.p("seal.pub"),
+        &t.p("seal.priv"),
+        &t.p("seal.ctx"),
     );
-    t.flush_objects();
-    t.ok(
-        "tpm2_load",
-        &[
-            "-C",
-            &t.p("rsa.ctx"),
-            "-u",
-            &t.p("seal.pub"),
-            "-r",
-            &t.p("seal.priv"),
-            "-c",
-            &t.p("seal.ctx"),
-        ],
-    );
-    t.flush_objects();
     let out = t.ok("tpm2_unseal", &["-c", &t.p("seal.ctx"), "-p", "sealpw"]);
     assert_eq!(out, "the disk key\n");
     t.flush_objects();
@@ -154,34 +146,13 @@ fn workflows(t: &Tools) {
         ("rsa2048", &["rsassa", "rsapss"][..]),
     ] {
         let name = format!("sig-{alg}");
-        t.ok(
-            "tpm2_create",
-            &[
-                "-C",
-                &t.p("ecc.ctx"),
-                "-G",
-                alg,
-                "-u",
-                &t.p(&format!("{name}.pub")),
-                "-r",
-                &t.p(&format!("{name}.priv")),
-            ],
+        t.create_load(
+            &t.p("ecc.ctx"),
+            &["-G", alg],
+            &t.p(&format!("{name}.pub")),
+            &t.p(&format!("{name}.priv")),
+            &t.p(&format!("{name}.ctx")),
         );
-        t.flush_objects();
-        t.ok(
-            "tpm2_load",
-            &[
-                "-C",
-                &t.p("ecc.ctx"),
-                "-u",
-                &t.p(&format!("{name}.pub")),
-                "-r",
-                &t.p(&format!("{name}.priv")),
-                "-c",
-                &t.p(&format!("{name}.ctx")),
-            ],
-        );
-        t.flush_objects();
         let pem = t.p(&format!("{name}.pem"));
         t.ok(
             "tpm2_readpublic",
@@ -258,36 +229,18 @@ fn workflows(t: &Tools) {
 
     // RSA decryption of OpenSSL's ciphertexts (OAEP-SHA256 and PKCS#1 v1.5), and the
     // TPM's own encryption round trip.
-    t.ok(
-        "tpm2_create",
+    t.create_load(
+        &t.p("ecc.ctx"),
         &[
-            "-C",
-            &t.p("ecc.ctx"),
             "-G",
             "rsa2048:null:null",
             "-a",
             "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt",
-            "-u",
-            &t.p("dec.pub"),
-            "-r",
-            &t.p("dec.priv"),
         ],
+        &t.p("dec.pub"),
+        &t.p("dec.priv"),
+        &t.p("dec.ctx"),
     );
-    t.flush_objects();
-    t.ok(
-        "tpm2_load",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-u",
-            &t.p("dec.pub"),
-            "-r",
-            &t.p("dec.priv"),
-            "-c",
-            &t.p("dec.ctx"),
-        ],
-    );
-    t.flush_objects();
     t.ok(
         "tpm2_readpublic",
         &["-c", &t.p("dec.ctx"), "-f", "pem", "-o", &t.p("dec.pem")],
@@ -362,36 +315,18 @@ fn workflows(t: &Tools) {
 
     // ECDH: the TPM's shared point from OpenSSL's public key has the x-coordinate OpenSSL
     // derives from the TPM's public key.
-    t.ok(
-        "tpm2_create",
+    t.create_load(
+        &t.p("ecc.ctx"),
         &[
-            "-C",
-            &t.p("ecc.ctx"),
             "-G",
             "ecc256:ecdh",
             "-a",
             "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt",
-            "-u",
-            &t.p("ecdh.pub"),
-            "-r",
-            &t.p("ecdh.priv"),
         ],
+        &t.p("ecdh.pub"),
+        &t.p("ecdh.priv"),
+        &t.p("ecdh.ctx"),
     );
-    t.flush_objects();
-    t.ok(
-        "tpm2_load",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-u",
-            &t.p("ecdh.pub"),
-            "-r",
-            &t.p("ecdh.priv"),
-            "-c",
-            &t.p("ecdh.ctx"),
-        ],
-    );
-    t.flush_objects();
     t.ok(
         "tpm2_readpublic",
         &["-c", &t.p("ecdh.ctx"), "-f", "pem", "-o", &t.p("ecdh.pem")],
@@ -443,34 +378,13 @@ fn workflows(t: &Tools) {
     assert_eq!(&z[4..36], &t.read("z.openssl")[..], "ECDH x-coordinates");
 
     // AES keys: encryptdecrypt in every mode, matching OpenSSL for CBC.
-    t.ok(
-        "tpm2_create",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-G",
-            "aes128",
-            "-u",
-            &t.p("aes.pub"),
-            "-r",
-            &t.p("aes.priv"),
-        ],
+    t.create_load(
+        &t.p("ecc.ctx"),
+        &["-G", "aes128"],
+        &t.p("aes.pub"),
+        &t.p("aes.priv"),
+        &t.p("aes.ctx"),
     );
-    t.flush_objects();
-    t.ok(
-        "tpm2_load",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-u",
-            &t.p("aes.pub"),
-            "-r",
-            &t.p("aes.priv"),
-            "-c",
-            &t.p("aes.ctx"),
-        ],
-    );
-    t.flush_objects();
     let data = t.write("blocks", &[0x42; 48]);
     let iv = t.write("iv", &[7; 16]);
     let aes_ctx = t.p("aes.ctx");
@@ -497,34 +411,13 @@ fn workflows(t: &Tools) {
     }
 
     // HMAC keys and the hash command.
-    t.ok(
-        "tpm2_create",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-G",
-            "hmac",
-            "-u",
-            &t.p("hmac.pub"),
-            "-r",
-            &t.p("hmac.priv"),
-        ],
+    t.create_load(
+        &t.p("ecc.ctx"),
+        &["-G", "hmac"],
+        &t.p("hmac.pub"),
+        &t.p("hmac.priv"),
+        &t.p("hmac.ctx"),
     );
-    t.flush_objects();
-    t.ok(
-        "tpm2_load",
-        &[
-            "-C",
-            &t.p("ecc.ctx"),
-            "-u",
-            &t.p("hmac.pub"),
-            "-r",
-            &t.p("hmac.priv"),
-            "-c",
-            &t.p("hmac.ctx"),
-        ],
-    );
-    t.flush_objects();
     let m1 = t.ok("tpm2_hmac", &["-c", &t.p("hmac.ctx"), "--hex", &msg]);
     t.flush_objects();
     let m2 = t.ok("tpm2_hmac", &["-c", &t.p("hmac.ctx"), "--hex", &msg]);
