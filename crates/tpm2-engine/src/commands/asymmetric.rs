@@ -62,11 +62,7 @@ pub fn rsa_encrypt(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     rsa_decrypt_key(&o, false)?;
     let scheme = select_decrypt_scheme(&o, given)?;
     let key = o.key()?;
-    let public = match &*key {
-        Key::RsaPublic(p) => p.clone(),
-        Key::RsaPrivate(k) => k.public().clone(),
-        _ => return Err(Rc::KEY.handle(1)),
-    };
+    let public = key.rsa_public().ok_or(Rc::KEY.handle(1))?;
     let rng = &mut tpm.rt.drbg;
     let out = match scheme {
         Scheme::Null => public.encrypt_raw(msg.as_slice()),

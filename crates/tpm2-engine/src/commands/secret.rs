@@ -39,11 +39,7 @@ impl Tpm {
         let key = o.key()?;
         match &*key {
             Key::RsaPublic(_) | Key::RsaPrivate(_) => {
-                let public = match &*key {
-                    Key::RsaPublic(p) => p,
-                    Key::RsaPrivate(k) => k.public(),
-                    _ => unreachable!(),
-                };
+                let public = key.rsa_public().ok_or(Rc::TYPE)?;
                 let seed = Zeroizing::new(self.random_vec(name_alg.digest_size()));
                 let mut r = |b: &mut [u8]| self.random(b);
                 let secret = public

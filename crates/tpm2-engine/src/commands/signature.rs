@@ -171,10 +171,8 @@ pub(crate) fn verify(o: &Object, digest: &[u8], sig: &Signature) -> Result<bool,
     let key = o.key()?;
     Ok(match (&*key, sig) {
         (Key::RsaPublic(_) | Key::RsaPrivate(_), Signature::Rsa { scheme, sig }) => {
-            let public = match &*key {
-                Key::RsaPublic(p) => p.clone(),
-                Key::RsaPrivate(k) => k.public().clone(),
-                _ => return Ok(false),
+            let Some(public) = key.rsa_public() else {
+                return Ok(false);
             };
             match scheme {
                 Scheme::Rsassa(h) => public.verify_pkcs1v15(*h, digest, sig.as_slice()),

@@ -49,6 +49,15 @@ pub fn curve_of(id: u16) -> Result<EccCurve, Rc> {
 }
 
 impl Key {
+    /// The RSA public key of an RSA key, private or public-only.
+    pub fn rsa_public(&self) -> Option<&RsaPublicKey> {
+        match self {
+            Key::RsaPublic(p) => Some(p),
+            Key::RsaPrivate(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
     /// Builds the key; a sensitive area that does not belong to the public area is
     /// `TPM_RC_BINDING`, an unusable public key `TPM_RC_KEY` (the caller numbers them).
     pub fn from_object(public: &TpmtPublic, sensitive: Option<&TpmtSensitive>) -> Result<Key, Rc> {
