@@ -522,7 +522,7 @@ fn get_info(flags: u64, offset: u32) -> Vec<u8> {
 }
 
 /// `TPM_PT_FIRMWARE_VERSION_1` as the engine reports it (major << 16 | minor).
-fn firmware_version() -> u32 {
+pub fn firmware_version() -> u32 {
     let mut p = env!("CARGO_PKG_VERSION")
         .split('.')
         .map(|x| x.parse::<u32>().unwrap_or(0));

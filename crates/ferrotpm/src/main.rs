@@ -1,4 +1,4 @@
-//! The `ferrotpm` command. Invoked as `swtpm`, `swtpm_ioctl` or `tpm_server` (through a
+//! The `ferrotpm` command. Invoked as `swtpm`, `swtpm_ioctl`, `swtpm_setup` or `tpm_server` (through a
 //! symlink, see `ferrotpm links`) it accepts that program's own command line.
 #![forbid(unsafe_code)]
 
@@ -6,6 +6,7 @@ mod eventlog;
 mod eventlog_verify;
 mod ioctl;
 mod mssim;
+mod setup;
 mod socket;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,9 @@ enum Cmd {
     Ioctl(ioctl::IoctlArgs),
     /// Serve a TPM with the Microsoft/IBM simulator protocol (command port, platform port).
     Mssim(mssim::MssimArgs),
+    /// Manufacture a TPM state directory (swtpm_setup's options): EKs, EK and platform
+    /// certificates from a local CA, PCR banks, locked NV.
+    Setup(setup::SetupArgs),
     /// Show and replay TCG PC Client event logs.
     Eventlog(eventlog::EventlogArgs),
     /// Exit 0 only if a TPM answers at ADDRESS (swtpm:host=H,port=P | swtpm:path=S |
@@ -49,9 +53,10 @@ enum Cmd {
 }
 
 /// Program names ferrotpm answers to, and the subcommand each one means.
-const PERSONAS: [(&str, &str); 3] = [
+const PERSONAS: [(&str, &str); 4] = [
     ("swtpm", ""),
     ("swtpm_ioctl", "ioctl"),
+    ("swtpm_setup", "setup"),
     ("tpm_server", "mssim"),
 ];
 
@@ -106,6 +111,7 @@ fn main() -> ExitCode {
         Cmd::Socket(a) => socket::main(a),
         Cmd::Ioctl(a) => ioctl::main(a),
         Cmd::Mssim(a) => mssim::main(a),
+        Cmd::Setup(a) => setup::main(a),
         Cmd::Eventlog(a) => eventlog::main(a),
         Cmd::Probe { address, timeout } => {
             match ferrotpm_server::probe::probe(&address, std::time::Duration::from_secs(timeout)) {
@@ -147,6 +153,14 @@ mod tests {
         assert_eq!(
             args_for_persona(v(&["tpm_server", "-port", "2331", "-rm"])),
             v(&["ferrotpm", "mssim", "--port", "2331", "--rm"])
+        );
+        assert_eq!(
+            args_for_persona(v(&[
+                "/usr/bin/swtpm_setup",
+                "--tpm2",
+                "--print-capabilities"
+            ])),
+            v(&["ferrotpm", "setup", "--tpm2", "--print-capabilities"])
         );
         assert_eq!(
             args_for_persona(v(&["ferrotpm", "socket"])),
