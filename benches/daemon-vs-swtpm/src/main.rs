@@ -9,6 +9,7 @@
 //! Usage: cargo run --release --manifest-path benches/daemon-vs-swtpm/Cargo.toml -- \
 //!          [FERROTPM_BIN] [ROUNDS]
 
+mod manufacture;
 mod objects;
 mod sessions;
 
@@ -249,6 +250,15 @@ fn main() {
         null_server(args[2].parse().unwrap());
         return;
     }
+    if args.get(1).map(|s| s.as_str()) == Some("--manufacture") {
+        // Only the manufacturing comparison: --manufacture [FERROTPM] [ROUNDS].
+        let ferro = args.get(2).map_or("target/release/ferrotpm", |s| s.as_str());
+        let rounds = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
+        let tmp = std::env::temp_dir().join(format!("ferrotpm-bench-{}", std::process::id()));
+        manufacture::run(ferro, &tmp, rounds);
+        let _ = std::fs::remove_dir_all(&tmp);
+        return;
+    }
     let ferro = args
         .get(1)
         .cloned()
@@ -390,5 +400,6 @@ fn main() {
         "| RSS after warm-up (KiB) | {rf} | {rs} | {:.2}× |",
         rf as f64 / rs as f64
     );
+    manufacture::run(&ferro, &tmp, 10);
     let _ = std::fs::remove_dir_all(&tmp);
 }
