@@ -1,7 +1,8 @@
 //! Object commands on both daemons (issue 4): CreatePrimary ECC P-256; CreatePrimary
 //! RSA-2048 the first time (distinct templates: the primes per template vary a lot, so the
 //! median over several) and repeated; Create+Load of an ECC child; Sign ECDSA P-256 and
-//! RSA-2048 PKCS#1; RSA_Decrypt OAEP-2048. Each command must succeed; medians in ms.
+//! RSA-2048 PKCS#1; RSA_Decrypt OAEP-2048; Quote with a restricted ECDSA P-256 AK (issue
+//! 6). Each command must succeed; medians in ms.
 
 use super::{command, round_trip, Server};
 use std::time::Instant;
@@ -34,6 +35,27 @@ const SYM_NULL: [u8; 2] = [0, 0x10];
 
 fn ecc(attrs: u32, sym: &[u8]) -> Vec<u8> {
     public(0x23, attrs, sym, &[0, 3, 0, 0x10], &[0, 0, 0, 0])
+}
+
+/// A restricted signing ECC P-256 key with ECDSA-SHA256 (an attestation key).
+fn ecc_ak() -> Vec<u8> {
+    let mut p = 0x23u16.to_be_bytes().to_vec();
+    p.extend_from_slice(&0x000Bu16.to_be_bytes());
+    p.extend_from_slice(&0x0005_0072u32.to_be_bytes()); // restricted | sign | userWithAuth ...
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&SYM_NULL);
+    p.extend_from_slice(&[0, 0x18, 0, 0x0B]); // ECDSA, SHA-256
+    p.extend_from_slice(&[0, 3, 0, 0x10]); // NIST P-256, no KDF
+    p.extend_from_slice(&[0, 0, 0, 0]);
+    tpm2b(&p)
+}
+
+/// TPM2_Quote of PCRs 0–7 (SHA-256) with a 16-byte nonce, the key's own scheme.
+fn quote_cmd(key: u32) -> Vec<u8> {
+    let mut p = tpm2b(&[0x5A; 16]);
+    p.extend_from_slice(&[0, 0x10]); // inScheme NULL
+    p.extend_from_slice(&[0, 0, 0, 1, 0, 0x0B, 3, 0xFF, 0, 0]);
+    command(0x158, &[key], true, &p)
 }
 
 fn rsa(attrs: u32, sym: &[u8], unique: &[u8]) -> Vec<u8> {
@@ -133,6 +155,7 @@ pub fn run(servers: &mut [Server], rounds: usize) {
         "Sign ECDSA P-256",
         "Sign RSA-2048 PKCS#1",
         "RSA_Decrypt OAEP 2048",
+        "Quote ECDSA P-256 (restricted AK, PCRs 0-7)",
     ];
     let mut samples: Vec<[Vec<f64>; 2]> = names.iter().map(|_| Default::default()).collect();
     let ecc_srk = ecc(STORAGE, &AES128CFB);
@@ -179,6 +202,12 @@ pub fn run(servers: &mut [Server], rounds: usize) {
             }
             flush(s, k);
             flush(s, parent);
+            let (ak, _) = primary(s, &ecc_ak());
+            for _ in 0..10 {
+                let (_, ms) = call(s, "Quote", &quote_cmd(ak));
+                samples[7][i].push(ms);
+            }
+            flush(s, ak);
         }
     }
     println!("\nObject commands, {rounds} interleaved rounds (medians, ms)\n");
