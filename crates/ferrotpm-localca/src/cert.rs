@@ -343,10 +343,18 @@ fn utf8_attr(
 /// A Name of one RDN, `CN=<cn>` as a PrintableString (as gnutls writes).
 pub(crate) fn cn_name(cn: &str) -> Result<Name, CaError> {
     let bad = |e: der::Error| CaError::Build(format!("common name {cn:?}: {e}"));
-    let s = PrintableStringRef::new(cn).map_err(bad)?;
+    cn_of(
+        cn,
+        Any::encode_from(&PrintableStringRef::new(cn).map_err(bad)?),
+    )
+}
+
+/// A Name of one RDN, `CN=` the given encoded string.
+fn cn_of(cn: &str, value: der::Result<Any>) -> Result<Name, CaError> {
+    let bad = |e: der::Error| CaError::Build(format!("common name {cn:?}: {e}"));
     let atv = AttributeTypeAndValue {
         oid: oid::COMMON_NAME,
-        value: Any::encode_from(&s).map_err(bad)?,
+        value: value.map_err(bad)?,
     };
     let rdn = RelativeDistinguishedName::try_from(vec![atv]).map_err(bad)?;
     dir_name(vec![rdn]).map_err(bad)
@@ -366,13 +374,7 @@ pub(crate) fn subject_cn_name(cn: &str) -> Result<Name, CaError> {
         return cn_name(cn);
     }
     let bad = |e: der::Error| CaError::Build(format!("common name {cn:?}: {e}"));
-    let s = Utf8StringRef::new(cn).map_err(bad)?;
-    let atv = AttributeTypeAndValue {
-        oid: oid::COMMON_NAME,
-        value: Any::encode_from(&s).map_err(bad)?,
-    };
-    let rdn = RelativeDistinguishedName::try_from(vec![atv]).map_err(bad)?;
-    dir_name(vec![rdn]).map_err(bad)
+    cn_of(cn, Any::encode_from(&Utf8StringRef::new(cn).map_err(bad)?))
 }
 
 /// A Name from its RDNs (encoded and decoded again: x509-cert offers no direct

@@ -26,10 +26,10 @@ pub const PLATFORM_CERT_INDEX: u32 = 0x01C0_8000;
 
 /// `PolicySecret(TPM_RH_ENDORSEMENT)` under SHA-256: the authPolicy of template L-1.
 const POLICY_A_SHA256: [u8; 32] =
-    hex32("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
+    hex("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
 /// The SHA-384 authPolicy of the high-range templates (PolicyOR of PolicySecret(endorsement)
 /// and the PolicyAuthorizeNV branch, EK profile §B.6).
-const POLICY_B_SHA384: [u8; 48] = hex48(
+const POLICY_B_SHA384: [u8; 48] = hex(
     "b26e7d28d11a50bc53d882bcf5fd3a1a074148bb35d3b4e4cb1c0ad9bde419ca\
      cb47ba09699646150f9fc000f3f80e12",
 );
@@ -167,22 +167,12 @@ const fn nibble(c: u8) -> u8 {
     }
 }
 
-const fn hex32(s: &str) -> [u8; 32] {
+/// N bytes from 2N lowercase hex digits, at compile time.
+const fn hex<const N: usize>(s: &str) -> [u8; N] {
     let b = s.as_bytes();
-    let mut out = [0; 32];
+    let mut out = [0; N];
     let mut i = 0;
-    while i < 32 {
-        out[i] = nibble(b[2 * i]) << 4 | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn hex48(s: &str) -> [u8; 48] {
-    let b = s.as_bytes();
-    let mut out = [0; 48];
-    let mut i = 0;
-    while i < 48 {
+    while i < N {
         out[i] = nibble(b[2 * i]) << 4 | nibble(b[2 * i + 1]);
         i += 1;
     }
