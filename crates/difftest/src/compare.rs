@@ -170,9 +170,13 @@ fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Stri
         cc::RSA_ENCRYPT => sized_random(ours, theirs),
         cc::ECDH_KEY_GEN | cc::ECDH_ZGEN => points(ours, theirs),
         cc::CONTEXT_SAVE => context(ours, theirs),
-        cc::QUOTE | cc::CERTIFY | cc::CERTIFY_CREATION | cc::GET_TIME | cc::NV_CERTIFY => {
-            attested(ours, theirs)
-        }
+        cc::QUOTE
+        | cc::CERTIFY
+        | cc::CERTIFY_CREATION
+        | cc::GET_TIME
+        | cc::NV_CERTIFY
+        | cc::GET_COMMAND_AUDIT_DIGEST
+        | cc::GET_SESSION_AUDIT_DIGEST => attested(ours, theirs),
         cc::MAKE_CREDENTIAL | cc::DUPLICATE | cc::REWRAP => sized_fields(ours, theirs),
         cc::IMPORT => private_only(ours, theirs),
         _ => None,

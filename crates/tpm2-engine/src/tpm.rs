@@ -91,6 +91,7 @@ impl Tpm {
             nv: Default::default(),
             nv_max_counter: 0,
             persistent: Default::default(),
+            audit: Default::default(),
             saved: None,
             tpm_established: false,
         };
@@ -337,6 +338,7 @@ impl Volatile {
             exclusive_audit: None,
             context_counter: 0,
             saved_sessions: Default::default(),
+            command_audit_digest: Vec::new(),
         }
     }
 

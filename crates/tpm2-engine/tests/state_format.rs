@@ -11,7 +11,7 @@ mod util;
 use std::path::Path;
 use tpm2_engine::{SimPlatform, Tpm};
 use tpm2_types::constants::{cc, nv_attr, rh, su};
-use tpm2_types::HashAlg;
+use tpm2_types::{Codec, HashAlg};
 use util::*;
 
 fn known_state() -> Tpm {
@@ -70,6 +70,27 @@ fn known_state() -> Tpm {
             .u32(0x8100_0001),
     )
     .ok();
+    // Command audit (state version 3): TPM2_Hash audited with SHA-256, one audited
+    // command (the counter is 1, the volatile digest set).
+    let mut set = Cmd::new(cc::SET_COMMAND_CODE_AUDIT_STATUS)
+        .handle(rh::OWNER)
+        .pw(b"")
+        .u16(HashAlg::Sha256.id());
+    set = set.u32(0).u32(0);
+    run(&mut tpm, &set).ok();
+    let add = Cmd::new(cc::SET_COMMAND_CODE_AUDIT_STATUS)
+        .handle(rh::OWNER)
+        .pw(b"")
+        .u16(tpm2_types::constants::alg::NULL)
+        .u32(1)
+        .u32(cc::HASH)
+        .u32(0);
+    run(&mut tpm, &add).ok();
+    let hash = Cmd::new(cc::HASH)
+        .b(b"audited")
+        .u16(HashAlg::Sha256.id())
+        .u32(rh::NULL);
+    run(&mut tpm, &hash).ok();
     tpm
 }
 
@@ -92,16 +113,66 @@ fn check(name: &str, now: &[u8]) {
 #[test]
 fn the_state_format_is_pinned() {
     let tpm = known_state();
-    check("state-v2-permanent.bin", &tpm.permanent_blob());
-    check("state-v2-volatile.bin", &tpm.volatile_blob());
+    check("state-v3-permanent.bin", &tpm.permanent_blob());
+    check("state-v3-volatile.bin", &tpm.volatile_blob());
 }
 
 #[test]
 fn pinned_states_still_load() {
-    for v in ["v1", "v2"] {
+    for v in ["v1", "v2", "v3"] {
         let tpm = pinned_state_loads(v);
-        if v == "v2" {
-            let mut tpm = tpm;
+        let mut tpm = tpm;
+        // Command audit: versions 1 and 2 load with it as manufactured; version 3 keeps
+        // the audited TPM2_Hash, SHA-256 and the counter.
+        let caps = run(
+            &mut tpm,
+            &Cmd::new(cc::GET_CAPABILITY)
+                .u32(tpm2_types::constants::cap::AUDIT_COMMANDS)
+                .u32(0)
+                .u32(10),
+        )
+        .ok();
+        let listed: &[u32] = if v == "v3" {
+            &[cc::SET_COMMAND_CODE_AUDIT_STATUS, cc::HASH]
+        } else {
+            &[cc::SET_COMMAND_CODE_AUDIT_STATUS]
+        };
+        let mut want = vec![0u8, 0, 0, 0, 4];
+        want.extend_from_slice(&(listed.len() as u32).to_be_bytes());
+        for c in listed {
+            want.extend_from_slice(&c.to_be_bytes());
+        }
+        assert_eq!(caps.body, want, "{v}");
+        let digest = run(
+            &mut tpm,
+            &Cmd::new(cc::GET_COMMAND_AUDIT_DIGEST)
+                .handle(rh::ENDORSEMENT)
+                .handle(rh::NULL)
+                .pw(b"")
+                .pw(b"")
+                .b(b"")
+                .u16(tpm2_types::constants::alg::NULL),
+        )
+        .ok();
+        let n = u16::from_be_bytes([digest.body[0], digest.body[1]]) as usize;
+        let attest = tpm2_types::attest::TpmsAttest::from_bytes(&digest.body[2..2 + n]).ok();
+        let Some(tpm2_types::attest::Attested::CommandAudit {
+            audit_counter,
+            digest_alg,
+            audit_digest,
+            ..
+        }) = attest.map(|a| a.attested)
+        else {
+            panic!("{v}: no command audit attestation");
+        };
+        if v == "v3" {
+            assert_eq!((audit_counter, digest_alg), (1, HashAlg::Sha256.id()));
+            assert_eq!(audit_digest.0.len(), 32);
+        } else {
+            assert_eq!((audit_counter, digest_alg), (0, HashAlg::Sha512.id()));
+            assert!(audit_digest.0.is_empty());
+        }
+        if v != "v1" {
             // The loaded and the persistent object came back.
             run(&mut tpm, &Cmd::new(cc::READ_PUBLIC).handle(0x8000_0000)).ok();
             run(&mut tpm, &Cmd::new(cc::READ_PUBLIC).handle(0x8100_0001)).ok();

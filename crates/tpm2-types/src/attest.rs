@@ -34,6 +34,14 @@ pub enum Attested {
         time: TpmsTimeInfo,
         firmware_version: u64,
     },
+    /// `TPMS_COMMAND_AUDIT_INFO` (`TPM_ST_ATTEST_COMMAND_AUDIT`).
+    CommandAudit {
+        audit_counter: u64,
+        /// `TPM_ALG_ID` of the audit digest.
+        digest_alg: u16,
+        audit_digest: Tpm2bDigest,
+        command_digest: Tpm2bDigest,
+    },
     /// `TPMS_SESSION_AUDIT_INFO` (`TPM_ST_ATTEST_SESSION_AUDIT`).
     SessionAudit {
         exclusive_session: bool,
@@ -60,6 +68,7 @@ impl Attested {
             Attested::Creation { .. } => st::ATTEST_CREATION,
             Attested::Quote { .. } => st::ATTEST_QUOTE,
             Attested::Time { .. } => st::ATTEST_TIME,
+            Attested::CommandAudit { .. } => st::ATTEST_COMMAND_AUDIT,
             Attested::SessionAudit { .. } => st::ATTEST_SESSION_AUDIT,
             Attested::Nv { .. } => st::ATTEST_NV,
             Attested::NvDigest { .. } => st::ATTEST_NV_DIGEST,
@@ -124,6 +133,17 @@ impl Codec for TpmsAttest {
                 time.encode(out);
                 firmware_version.encode(out);
             }
+            Attested::CommandAudit {
+                audit_counter,
+                digest_alg,
+                audit_digest,
+                command_digest,
+            } => {
+                audit_counter.encode(out);
+                digest_alg.encode(out);
+                audit_digest.encode(out);
+                command_digest.encode(out);
+            }
             Attested::SessionAudit {
                 exclusive_session,
                 session_digest,
@@ -174,6 +194,12 @@ impl Codec for TpmsAttest {
             st::ATTEST_TIME => Attested::Time {
                 time: Codec::read(r)?,
                 firmware_version: r.u64()?,
+            },
+            st::ATTEST_COMMAND_AUDIT => Attested::CommandAudit {
+                audit_counter: r.u64()?,
+                digest_alg: r.u16()?,
+                audit_digest: Codec::read(r)?,
+                command_digest: Codec::read(r)?,
             },
             st::ATTEST_SESSION_AUDIT => Attested::SessionAudit {
                 exclusive_session: read_bool(r)?,

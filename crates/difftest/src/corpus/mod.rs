@@ -7,6 +7,7 @@
 //! trailing bytes).
 
 mod attestation;
+mod audit;
 mod capability;
 mod core;
 mod credential;
@@ -326,6 +327,7 @@ pub fn all() -> Vec<Case> {
     nv::add(&mut k);
     object::add(&mut k);
     attestation::add(&mut k);
+    audit::add(&mut k);
     credential::add(&mut k);
     k.cases
 }

@@ -144,10 +144,24 @@ pub fn get_capability(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             );
             (TpmsCapabilityData::Commands(v), m)
         }
-        // No command requires physical presence and none is audited until those commands
-        // exist.
+        // No command requires physical presence.
         cap::PP_COMMANDS => (TpmsCapabilityData::PpCommands(Vec::new()), false),
-        cap::AUDIT_COMMANDS => (TpmsCapabilityData::AuditCommands(Vec::new()), false),
+        cap::AUDIT_COMMANDS => {
+            // The audited TPM_CCs from property on (Part 3, §30.2); none is a vendor one.
+            let all: Vec<u32> = if property & cc_attr::V != 0 {
+                Vec::new()
+            } else {
+                tpm.perm.audit.commands.iter().copied().collect()
+            };
+            let (v, m) = page(
+                &all,
+                |a| a & 0xFFFF,
+                property & 0xFFFF,
+                count,
+                MAX_CAP_HANDLES,
+            );
+            (TpmsCapabilityData::AuditCommands(v), m)
+        }
         cap::PCRS => {
             if property != 0 {
                 return Err(p2(Rc::VALUE));
@@ -432,8 +446,8 @@ impl Tpm {
             (pt::LOCKOUT_INTERVAL, da.recovery_time),
             (pt::LOCKOUT_RECOVERY, da.lockout_recovery),
             (pt::NV_WRITE_RECOVERY, 0),
-            (pt::AUDIT_COUNTER_0, 0),
-            (pt::AUDIT_COUNTER_1, 0),
+            (pt::AUDIT_COUNTER_0, (self.perm.audit.counter >> 32) as u32),
+            (pt::AUDIT_COUNTER_1, self.perm.audit.counter as u32),
         ];
         list.iter()
             .map(|&(property, value)| TpmsTaggedProperty { property, value })

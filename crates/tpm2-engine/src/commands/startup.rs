@@ -76,13 +76,20 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
             p.restart_count = 0;
             // state_reset and state_clear are fresh from _TPM_Init.
             tpm.vol.state_clear = StateClear::default();
+            // A TPM Reset clears the command audit digest (state-reset data).
+            tpm.vol.command_audit_digest.clear();
+            if !tpm.perm.audit.saved_digest.is_empty() {
+                tpm.perm_mut().audit.saved_digest.clear();
+            }
         }
         (StartupKind::Restart, Some(s)) => {
+            tpm.vol.command_audit_digest = std::mem::take(&mut tpm.perm_mut().audit.saved_digest);
             tpm.perm_mut().restart_count = tpm.perm.restart_count.wrapping_add(1);
             tpm.vol.state_reset = s.state_reset;
             tpm.vol.state_clear = StateClear::default();
         }
         (StartupKind::Resume, Some(s)) => {
+            tpm.vol.command_audit_digest = std::mem::take(&mut tpm.perm_mut().audit.saved_digest);
             tpm.perm_mut().restart_count = tpm.perm.restart_count.wrapping_add(1);
             tpm.vol.state_reset = s.state_reset;
             tpm.vol.state_clear = s.state_clear;
@@ -189,9 +196,15 @@ pub fn shutdown(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
         hcrtm: tpm.vol.hcrtm,
         locality3: !tpm.vol.hcrtm && tpm.vol.startup_locality == 3,
     });
+    let audit_digest = if save {
+        tpm.vol.command_audit_digest.clone()
+    } else {
+        Vec::new()
+    };
     let p = tpm.perm_mut();
     p.orderly = if save { Orderly::State } else { Orderly::Clear };
     p.saved = saved;
+    p.audit.saved_digest = audit_digest;
     // A DA-protected authorization after this must record DA use again (and so cancel
     // the orderly shutdown), as swtpm does.
     p.da_used = false;

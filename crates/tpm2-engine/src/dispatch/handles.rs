@@ -37,6 +37,10 @@ pub enum HandleType {
     Entity { null: bool },
     /// `TPMI_SH_POLICY`: a policy session handle.
     PolicySession,
+    /// `TPMI_SH_HMAC`: an HMAC session handle.
+    HmacSession,
+    /// `TPMI_RH_ENDORSEMENT`: the endorsement hierarchy only.
+    Endorsement,
     /// `TPMI_DH_CONTEXT`: a transient object or a session.
     Context,
     /// `TPMI_DH_PARENT+`: a transient or persistent object, or a hierarchy (owner,
@@ -72,6 +76,11 @@ impl HandleType {
                     || matches!(top, ht::TRANSIENT | ht::PERSISTENT | ht::NV_INDEX)
                     || (h as usize) < IMPLEMENTATION_PCR
             }
+            HmacSession => {
+                top == ht::HMAC_SESSION
+                    && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS
+            }
+            Endorsement => h == rh::ENDORSEMENT,
             PolicySession => {
                 top == ht::POLICY_SESSION
                     && crate::session::slot(h) < crate::session::MAX_ACTIVE_SESSIONS

@@ -164,6 +164,10 @@ impl Tpm {
         }
         // Decryption of the first parameter comes last (Part 1, §21.2).
         let decrypted = self.decrypt_params(&ctx)?;
+        // An audited command's cpHash covers the Names as they are before it runs.
+        if self.perm.audit.commands.contains(&code) {
+            ctx.cp_hash(self, self.perm.audit.alg);
+        }
 
         // Parameters and the command itself. The response is built in place: header,
         // the response handle if the command returns one, parameterSize with sessions.

@@ -42,6 +42,7 @@ impl Tpm {
             if takes_sessions(ctx.code) {
                 self.vol.exclusive_audit = None;
             }
+            self.command_audit(ctx, &out[params_at..]);
             if tagged {
                 for _ in 0..ctx.sessions.len() {
                     password_response().encode(out);
@@ -78,6 +79,7 @@ impl Tpm {
         }
         let params_end = out.len();
         self.audit_update(ctx, &mut attrs, &out[params_at..]);
+        self.command_audit(ctx, &out[params_at..]);
         for (i, attr) in attrs.iter().enumerate().take(ctx.sessions.len()) {
             let attr = *attr;
             let Some(s) = ctx.sessions.get(i).copied() else {
@@ -119,6 +121,34 @@ impl Tpm {
                 }
             }
         }
+    }
+
+    /// Command audit of a successful command (Part 1, "Command Audit"; the reference's
+    /// `CommandAudit`), after the response parameters are encrypted: if the command is
+    /// audited, auditDigest := H_auditAlg(auditDigest || cpHash || rpHash). Extending a
+    /// cleared digest starts from zeros and increments auditCounter. A digest marked by
+    /// an audit algorithm change is cleared instead, and this command not recorded.
+    fn command_audit(&mut self, ctx: &mut AuthCtx<'_>, params: &[u8]) {
+        if !self.perm.audit.commands.contains(&ctx.code) {
+            return;
+        }
+        let alg = self.perm.audit.alg;
+        if self.vol.command_audit_digest.len() == 1 {
+            self.vol.command_audit_digest.clear();
+            return;
+        }
+        let cp = ctx.cp_hash(self, alg);
+        let rp = rp_hash(alg, ctx.code, params);
+        if self.vol.command_audit_digest.is_empty() {
+            self.vol.command_audit_digest = vec![0; alg.digest_size()];
+            let a = &mut self.perm_mut().audit;
+            a.counter = a.counter.wrapping_add(1);
+        }
+        self.vol.command_audit_digest = Hasher::new(alg)
+            .with(&self.vol.command_audit_digest)
+            .with(&cp)
+            .with(&rp)
+            .finish();
     }
 
     /// Audit of the command by its audit session (Part 1, §19.6.9): the first use or an

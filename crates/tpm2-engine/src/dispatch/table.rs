@@ -153,6 +153,12 @@ pub static COMMANDS: &[CommandDef] = &[
         nv::locks::global_write_lock
     ),
     command!(
+        cc::GET_COMMAND_AUDIT_DIGEST,
+        NV,
+        [user(Endorsement), user(Object { null: true })],
+        attestation::audit::get_command_audit_digest
+    ),
+    command!(
         cc::NV_INCREMENT,
         NV,
         [user(NvAuth), none(NvIndex)],
@@ -209,6 +215,12 @@ pub static COMMANDS: &[CommandDef] = &[
         hash::sequence_complete
     ),
     command!(
+        cc::SET_COMMAND_CODE_AUDIT_STATUS,
+        NV,
+        [user(Provision)],
+        attestation::audit::set_command_code_audit_status
+    ),
+    command!(
         cc::INCREMENTAL_SELF_TEST,
         NV,
         [],
@@ -259,6 +271,16 @@ pub static COMMANDS: &[CommandDef] = &[
         0,
         [user(Hierarchy { null: false }), user(Object { null: true })],
         attestation::time::get_time
+    ),
+    command!(
+        cc::GET_SESSION_AUDIT_DIGEST,
+        0,
+        [
+            user(Endorsement),
+            user(Object { null: true }),
+            none(HmacSession)
+        ],
+        attestation::audit::get_session_audit_digest
     ),
     command!(
         cc::NV_READ,
@@ -595,6 +617,8 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::CERTIFY_CREATION
             | cc::GET_TIME
             | cc::NV_CERTIFY
+            | cc::GET_COMMAND_AUDIT_DIGEST
+            | cc::GET_SESSION_AUDIT_DIGEST
             | cc::RSA_ENCRYPT
             | cc::RSA_DECRYPT
             | cc::ECDH_ZGEN
@@ -623,6 +647,8 @@ pub fn param_encryption(code: u32) -> (bool, bool) {
             | cc::CERTIFY_CREATION
             | cc::GET_TIME
             | cc::NV_CERTIFY
+            | cc::GET_COMMAND_AUDIT_DIGEST
+            | cc::GET_SESSION_AUDIT_DIGEST
             | cc::CREATE_PRIMARY
             | cc::CREATE_LOADED
             | cc::CREATE

@@ -17,7 +17,10 @@ pub const MAGIC: &[u8; 4] = b"FTPM";
 ///   saved sessions at the end of the volatile body, key objects as a new
 ///   transient-object variant, and policy-session fields inside `AuthSession` (read
 ///   through [`Body::decode_v1`]).
-pub const VERSION: u16 = 2;
+/// - 3: command audit (list, algorithm, counter, saved digest) at the end of the
+///   permanent body, the command audit digest at the end of the volatile body (read
+///   through [`Body::decode_v2`]).
+pub const VERSION: u16 = 3;
 const HEADER: usize = 12;
 const CHECKSUM: usize = 32;
 
@@ -115,15 +118,32 @@ pub fn open_versioned(kind: BlobKind, blob: &[u8]) -> Result<(u16, &[u8]), State
 /// other policy assertions). Appended fields are read by appending their default
 /// encodings; the nested ones cannot be (postcard is not self-describing), so a version-1
 /// volatile body is decoded with its own layout (`state::v1`) and converted.
+///
+/// Version 3 only appended fields (command audit), so a version-2 body is read by
+/// appending their default encodings; a version-1 body gets the version-2 defaults too.
 pub trait Body: serde::de::DeserializeOwned {
     fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error>;
+    fn decode_v2(body: &[u8]) -> Result<Self, postcard::Error>;
+}
+
+/// The encoding of the permanent fields version 3 appended, at their defaults.
+fn permanent_v3_defaults() -> Vec<u8> {
+    postcard::to_allocvec(&super::CommandAudit::default()).unwrap_or_default()
 }
 
 impl Body for super::Permanent {
-    /// One zero byte: an empty map of persistent objects.
+    /// One zero byte: an empty map of persistent objects; then the version-3 fields.
     fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error> {
         let mut v = body.to_vec();
         v.push(0);
+        v.extend_from_slice(&permanent_v3_defaults());
+        postcard::from_bytes(&v)
+    }
+
+    /// The default command audit state (as manufactured).
+    fn decode_v2(body: &[u8]) -> Result<Self, postcard::Error> {
+        let mut v = body.to_vec();
+        v.extend_from_slice(&permanent_v3_defaults());
         postcard::from_bytes(&v)
     }
 }
@@ -131,6 +151,13 @@ impl Body for super::Permanent {
 impl Body for super::Volatile {
     fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error> {
         postcard::from_bytes::<super::v1::VolatileV1>(body).map(Into::into)
+    }
+
+    /// One zero byte: a cleared command audit digest.
+    fn decode_v2(body: &[u8]) -> Result<Self, postcard::Error> {
+        let mut v = body.to_vec();
+        v.push(0);
+        postcard::from_bytes(&v)
     }
 }
 
@@ -142,10 +169,10 @@ pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
 
 pub fn decode<T: Body>(kind: BlobKind, blob: &[u8]) -> Result<T, StateError> {
     let (version, body) = open_versioned(kind, blob)?;
-    let value = if version == 1 {
-        T::decode_v1(body)
-    } else {
-        postcard::from_bytes(body)
+    let value = match version {
+        1 => T::decode_v1(body),
+        2 => T::decode_v2(body),
+        _ => postcard::from_bytes(body),
     };
     value.map_err(|e| StateError::Decode(e.to_string()))
 }

@@ -3,9 +3,9 @@
 use super::{PolicyDigest, Secret, StateClear, StateReset};
 use crate::pcr::PcrBanks;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tpm2_types::nv::TpmsNvPublic;
-use tpm2_types::TpmsPcrSelection;
+use tpm2_types::{HashAlg, TpmsPcrSelection};
 
 /// Bytes of each primary seed and proof value (the size of the largest digest).
 pub const SEED_SIZE: usize = 64;
@@ -53,7 +53,40 @@ pub struct Permanent {
     pub tpm_established: bool,
     /// Persistent objects (`TPM2_EvictControl`), by handle. (Added in state version 2.)
     pub persistent: BTreeMap<u32, crate::object::Object>,
+    /// Command audit: the list, the algorithm and the counter. (State version 3.)
+    pub audit: CommandAudit,
 }
+
+/// The persistent part of command audit (Part 1, "Command Audit"; Part 3, §21.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandAudit {
+    /// `auditHashAlg`: the hash of the audit digest, the cpHash/rpHash and commandDigest.
+    pub alg: HashAlg,
+    /// The audited command codes; `TPM_CC_SetCommandCodeAuditStatus` is always one.
+    pub commands: BTreeSet<u32>,
+    /// `auditCounter`: incremented when the digest is extended from its cleared state.
+    pub counter: u64,
+    /// The command audit digest `TPM2_Shutdown(STATE)` saved, restored by TPM Restart and
+    /// TPM Resume (it is state-reset data: a TPM Reset clears it). Empty: cleared.
+    #[serde(with = "serde_bytes")]
+    pub saved_digest: Vec<u8>,
+}
+
+impl Default for CommandAudit {
+    /// As manufactured: only TPM2_SetCommandCodeAuditStatus audited, with the hash
+    /// libtpms manufactures with, counter 0.
+    fn default() -> Self {
+        CommandAudit {
+            alg: DEFAULT_AUDIT_ALG,
+            commands: BTreeSet::from([tpm2_types::constants::cc::SET_COMMAND_CODE_AUDIT_STATUS]),
+            counter: 0,
+            saved_digest: Vec::new(),
+        }
+    }
+}
+
+/// The audit hash of a manufactured TPM (libtpms's `CONTEXT_INTEGRITY_HASH_ALG`).
+pub const DEFAULT_AUDIT_ALG: HashAlg = HashAlg::Sha512;
 
 /// Dictionary-attack protection (Part 1, §19.8).
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -108,6 +108,7 @@ impl From<VolatileV1> for Volatile {
             exclusive_audit: v.exclusive_audit,
             context_counter: 0,
             saved_sessions: BTreeMap::new(),
+            command_audit_digest: Vec::new(),
         }
     }
 }

@@ -51,6 +51,12 @@ pub struct Volatile {
     /// number of the one context that may load them again (the reference's
     /// `contextArray`). (State version 2.)
     pub saved_sessions: BTreeMap<u32, u64>,
+    /// The command audit digest (state-reset data, Part 1 "Command Audit"): empty while
+    /// cleared, else the size of the audit hash. Within one command, one byte marks a
+    /// digest cleared by an audit algorithm change (that command is not recorded).
+    /// (State version 3.)
+    #[serde(with = "serde_bytes")]
+    pub command_audit_digest: Vec<u8>,
 }
 
 /// State cleared by `TPM2_Startup(CLEAR)` and kept by TPM Resume (Part 1, §36.7).

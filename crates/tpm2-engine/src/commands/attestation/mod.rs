@@ -1,5 +1,5 @@
 //! Attestation commands (Part 3, §18): TPM2_Quote, TPM2_Certify, TPM2_CertifyCreation,
-//! TPM2_GetTime and TPM2_NV_Certify, and what they share — the reference's
+//! TPM2_GetTime, TPM2_NV_Certify and the audit commands (`audit.rs`), and what they share — the reference's
 //! `IsSigningObject`/`CryptSelectSignScheme` checks ([`Tpm::attest_signer`]),
 //! `FillInAttestInfo` ([`Tpm::fill_attest`]) and `SignAttestInfo`
 //! ([`Tpm::sign_attest`]).
@@ -9,6 +9,7 @@
 //! and TPM2_Hash refuses one for data that starts with the magic, so only these commands
 //! can produce a signed structure that carries it.
 
+pub mod audit;
 pub mod certify;
 pub mod nv_certify;
 pub mod quote;
