@@ -162,6 +162,7 @@ fn compare_params(code: u32, req: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Stri
         cc::GET_CAPABILITY => capability(ours, theirs),
         cc::READ_CLOCK => clock(ours, theirs),
         cc::CREATE_PRIMARY | cc::CREATE => created(code, ours, theirs),
+        cc::CREATE_LOADED => create_loaded(ours, theirs),
         cc::READ_PUBLIC => read_public(ours, theirs),
         cc::LOAD => names(ours, theirs, 1),
         cc::OBJECT_CHANGE_AUTH => private_only(ours, theirs),
@@ -552,6 +553,27 @@ fn created(code: u32, ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
         if code == cc::CREATE_PRIMARY {
             v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
         }
+        r.is_empty().then_some(v)
+    };
+    let (o, t) = (shape(ours)?, shape(theirs)?);
+    Some(
+        bytes_diff("parameters (keys by shape)", &o, &t)
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// CreateLoaded: outPrivate by presence, outPublic with its unique field blanked, the
+/// Name by shape, as for Create. (A derived object made from the same parent seed in
+/// both TPMs is compared exactly by the steps that use it.)
+fn create_loaded(ours: &[u8], theirs: &[u8]) -> Option<Vec<String>> {
+    let shape = |b: &[u8]| -> Option<Vec<u8>> {
+        let mut r = Reader::new(b);
+        let mut v = vec![u8::from(!tpm2b(&mut r)?.is_empty())];
+        let at = r.position();
+        let public = tpm2b(&mut r)?;
+        v.extend(blank_public(&b[at..at + 2 + public.len()])?);
+        v.extend(with_tpm2b(&name_shape(tpm2b(&mut r)?)));
         r.is_empty().then_some(v)
     };
     let (o, t) = (shape(ours)?, shape(theirs)?);

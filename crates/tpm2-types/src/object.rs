@@ -518,6 +518,14 @@ impl TpmtPublic {
 
     /// `TPMT_PUBLIC(+)`: `allow_null` admits a NULL `nameAlg`.
     pub fn read_opt(r: &mut Reader<'_>, allow_null: bool) -> Result<Self, Rc> {
+        let mut p = TpmtPublic::read_head(r, allow_null)?;
+        p.unique = Unique::read_body(r, p.type_alg())?;
+        Ok(p)
+    }
+
+    /// A `TPMT_PUBLIC` up to its unique field, which is left empty: for a derivation
+    /// parent TPM2_CreateLoaded reads a `TPMS_DERIVE` there instead (Part 3, §12.9).
+    pub fn read_head(r: &mut Reader<'_>, allow_null: bool) -> Result<Self, Rc> {
         let ty = read_selector(r, &PUBLIC_TYPES, false, Rc::TYPE)?.unwrap_or(0);
         let name_alg = match r.u16()? {
             alg::NULL if allow_null => None,
@@ -529,7 +537,7 @@ impl TpmtPublic {
         }
         let auth_policy = Tpm2bDigest::read(r)?;
         let parms = PublicParms::read_body(r, ty)?;
-        let unique = Unique::read_body(r, ty)?;
+        let unique = Unique::empty_for(ty);
         Ok(TpmtPublic {
             name_alg,
             attributes,

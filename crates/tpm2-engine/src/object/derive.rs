@@ -94,7 +94,7 @@ pub fn make_object(
         }
     };
     // The seedValue: a parent's seed, or the obfuscation value of a symmetric or data
-    // object (whose unique field is H(seedValue || secret), Part 1 §27.7.3).
+    // object (whose unique field is [`symmetric_unique`]).
     let symmetric = matches!(template.type_alg(), alg::KEYEDHASH | alg::SYMCIPHER);
     let storage = template.has(obj_attr::RESTRICTED) && template.has(obj_attr::DECRYPT);
     let seed = if symmetric || storage {
@@ -104,7 +104,7 @@ pub fn make_object(
     };
     public.unique = match unique_of {
         Some(u) => u,
-        None => Unique::Digest(Tpm2b(digest(name_alg, &[&seed, &secret]))),
+        None => Unique::Digest(Tpm2b(symmetric_unique(template, name_alg, &seed, &secret))),
     };
     let sensitive = TpmtSensitive {
         type_alg: template.type_alg(),
@@ -113,6 +113,23 @@ pub fn make_object(
         sensitive: secret,
     };
     Ok((public, sensitive))
+}
+
+/// The unique field of a KEYEDHASH or SYMCIPHER object (Part 1, "Symmetric object
+/// unique"; the reference's `CryptComputeSymmetricUnique`): for a parent (`restricted`
+/// and `decrypt`: a symmetric storage key or a derivation parent)
+/// HMAC_nameAlg(seedValue, sensitive), otherwise H_nameAlg(seedValue || sensitive).
+pub fn symmetric_unique(
+    public: &TpmtPublic,
+    name_alg: HashAlg,
+    seed: &[u8],
+    sensitive: &[u8],
+) -> Vec<u8> {
+    if public.has(obj_attr::RESTRICTED) && public.has(obj_attr::DECRYPT) {
+        tpm2_crypto::hmac(name_alg, seed, &[sensitive])
+    } else {
+        digest(name_alg, &[seed, sensitive])
+    }
 }
 
 /// The DRBG a primary object is derived with.

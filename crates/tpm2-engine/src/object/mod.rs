@@ -5,8 +5,10 @@
 //!   `TPM_RC_SCHEME`, ...).
 //! - [`protect`]: the sensitive area wrapped under a parent (`TPM2B_PRIVATE`).
 //! - [`derive`]: primary keys as a pure function of a seed and a template, and their cache.
+//! - [`derivation`]: children of a derivation parent (TPM2_CreateLoaded).
 //! - [`keys`]: the cryptographic key an object holds, parsed once per object.
 
+pub mod derivation;
 pub mod derive;
 pub mod keys;
 pub mod protect;

@@ -69,15 +69,18 @@ pub fn check_public(
     }
     match &public.parms {
         PublicParms::KeyedHash(s) => {
-            // Neither or both: no scheme; a signing key: HMAC; a decryption key (a
-            // derivation parent): XOR.
-            let ok = matches!(
-                (sign, decrypt, s),
+            // Neither or both: no scheme; a signing key: HMAC; a decryption key: XOR,
+            // and a restricted one (a derivation parent) with KDF1_SP800_108, the KDF
+            // its children are derived with (as libtpms).
+            let ok = match (sign, decrypt, s) {
                 (true, true, KeyedHashScheme::Null)
-                    | (false, false, KeyedHashScheme::Null)
-                    | (true, false, KeyedHashScheme::Hmac(_))
-                    | (false, true, KeyedHashScheme::Xor { .. })
-            );
+                | (false, false, KeyedHashScheme::Null)
+                | (true, false, KeyedHashScheme::Hmac(_)) => true,
+                (false, true, KeyedHashScheme::Xor { kdf, .. }) => {
+                    !restricted || *kdf == Some(alg::KDF1_SP800_108)
+                }
+                _ => false,
+            };
             if !ok {
                 return Err(at(Rc::SCHEME));
             }
@@ -90,6 +93,9 @@ pub fn check_public(
             }
             if restricted && s.mode != Some(alg::CFB) {
                 return Err(at(Rc::SYMMETRIC));
+            }
+            if restricted {
+                check_parent_symmetric(public, &parent).map_err(at)?;
             }
         }
         PublicParms::Rsa(_) | PublicParms::Ecc(_) => {
@@ -120,7 +126,7 @@ pub fn check_public(
                 if !scheme.is_null() {
                     return Err(at(Rc::SCHEME));
                 }
-                return Ok(());
+                return check_parent_symmetric(public, &parent).map_err(at);
             }
             if sym.is_some() {
                 return Err(at(Rc::SYMMETRIC));
@@ -139,6 +145,18 @@ pub fn check_public(
         }
     }
     Ok(())
+}
+
+/// A storage key below an object protects its children with the same symmetric
+/// definition as its parent (`TPM_RC_SYMMETRIC`, as libtpms; a derivation parent has
+/// none, so a derived object is never a storage parent).
+fn check_parent_symmetric(public: &TpmtPublic, parent: &Parent<'_>) -> Result<(), Rc> {
+    match parent {
+        Parent::Object(o) if o.public.parms.symmetric() != public.parms.symmetric() => {
+            Err(Rc::SYMMETRIC)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The RSA exponent of a key the TPM is to generate: 0 (2^16 + 1) or a prime of at

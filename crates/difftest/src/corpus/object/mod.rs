@@ -12,6 +12,7 @@
 
 mod asymmetric;
 mod create;
+mod derived;
 mod handles;
 mod primary;
 mod signing;
@@ -356,6 +357,7 @@ pub fn add(k: &mut Corpus) {
     create::create_load(k);
     create::change_auth(k);
     create::load_external(k);
+    derived::derived(k);
     signing::signing(k);
     asymmetric::rsa_crypt(k);
     asymmetric::ecdh(k);

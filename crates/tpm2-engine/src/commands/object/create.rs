@@ -1,8 +1,12 @@
-//! TPM2_Create (Part 3, §12.1) and TPM2_CreatePrimary (§24.1), and the creation data
-//! and ticket they return.
+//! TPM2_Create (Part 3, §12.1), TPM2_CreatePrimary (§24.1) and TPM2_CreateLoaded (§12.9),
+//! and the creation data and ticket the first two return.
 
 use crate::dispatch::handles::hierarchy_of;
 use crate::dispatch::Command;
+use crate::object::derivation::{
+    check_derived_attributes, derive_object, is_derivation_parent, parent_kdf_hash, parse_template,
+    Derive,
+};
 use crate::object::derive::make_object;
 use crate::object::protect::Protector;
 use crate::object::template::{
@@ -12,8 +16,8 @@ use crate::object::{hierarchy_handle, Object};
 use crate::state::Hierarchy;
 use crate::Tpm;
 use tpm2_crypto::Hasher;
-use tpm2_types::constants::{alg, st};
-use tpm2_types::object::{sized, CreationData, SensitiveCreate, Tpm2bPublic};
+use tpm2_types::constants::{alg, obj_attr, st};
+use tpm2_types::object::{sized, CreationData, SensitiveCreate, Tpm2bPublic, TpmtPublic};
 use tpm2_types::structures::{TpmlPcrSelection, TpmtTicket};
 use tpm2_types::{Codec, HashAlg, Rc, Tpm2b, Tpm2bData, Tpm2bDigest};
 
@@ -155,7 +159,7 @@ impl Tpm {
 
 /// The new object's authValue, trailing zeros removed, is no longer than its nameAlg's
 /// digest (`TPM_RC_SIZE` on inSensitive).
-fn check_auth_size(public: &tpm2_types::object::TpmtPublic, s: &SensitiveCreate) -> Result<(), Rc> {
+fn check_auth_size(public: &TpmtPublic, s: &SensitiveCreate) -> Result<(), Rc> {
     let limit = public.name_alg.map_or(0, |h| h.digest_size());
     if crate::dispatch::auth::trim_zeros(s.user_auth.as_slice()).len() > limit {
         return Err(Rc::SIZE.param(1));
@@ -219,31 +223,51 @@ impl Tpm {
     }
 }
 
-/// TPM2_CreateLoaded (Part 3, §12.9): a primary object (the parent is a hierarchy) or a
-/// child of a storage parent, created and loaded in one command; no creation data.
-/// Derivation parents are not implemented (`TPM_RC_TYPE` on the parent).
+/// TPM2_CreateLoaded (Part 3, §12.9): a primary object (the parent is a hierarchy), a
+/// child of a storage parent, or a derived object (the parent is a derivation parent),
+/// created and loaded in one command; no creation data. In the reference's order: the
+/// parent's kind (`TPM_RC_TYPE` on it), a free slot, the template (a `TPM2B_TEMPLATE`
+/// read by the parent's kind, errors on parameter 2), the authValue's size, then the
+/// checks of the kind of creation.
 pub fn create_loaded(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     let sensitive: SensitiveCreate = c.params.read()?;
-    // TPM2B_TEMPLATE: a TPMT_PUBLIC in a sized buffer.
-    let public: Tpm2bPublic = c.params.read()?;
+    let template: Tpm2b<{ tpm2_types::object::MAX_PUBLIC }> = c.params.read()?;
     c.params.end()?;
-    let input = CreateIn {
-        sensitive,
-        public,
-        outside_info: Tpm2bData::empty(),
-        creation_pcr: TpmlPcrSelection(Vec::new()),
-    };
     let parent = c.handle(0);
-    let (object, private) = if hierarchy_of(parent).is_some() {
-        (tpm.make_primary(parent, &input)?, Vec::new())
+    let derivation = match hierarchy_of(parent) {
+        Some(_) => false,
+        None => {
+            let p = tpm.object_at(parent, 1)?;
+            let derivation = is_derivation_parent(p);
+            if !derivation && !p.is_storage() {
+                return Err(Rc::TYPE.handle(1));
+            }
+            derivation
+        }
+    };
+    if tpm.free_object_slots() == 0 {
+        return Err(Rc::OBJECT_MEMORY);
+    }
+    let (public, derive) =
+        parse_template(template.as_slice(), derivation).map_err(|e| e.param(2))?;
+    check_auth_size(&public, &sensitive)?;
+    let (object, private) = if derivation {
+        // A derived object is re-made from its parent, never loaded from a blob: no
+        // private area.
+        let object = tpm.make_derived(parent, &public, derive, &sensitive)?;
+        (object, Vec::new())
     } else {
-        if !tpm.object_at(parent, 1)?.is_storage() {
-            return Err(Rc::TYPE.handle(1));
+        let input = CreateIn {
+            sensitive,
+            public: Tpm2bPublic(public),
+            outside_info: Tpm2bData::empty(),
+            creation_pcr: TpmlPcrSelection(Vec::new()),
+        };
+        if hierarchy_of(parent).is_some() {
+            (tpm.make_primary(parent, &input)?, Vec::new())
+        } else {
+            tpm.create_child(parent, &input)?
         }
-        if tpm.free_object_slots() == 0 {
-            return Err(Rc::OBJECT_MEMORY);
-        }
-        tpm.create_child(parent, &input)?
     };
     let (public, name) = (object.public.clone(), object.name.clone());
     let h = tpm.load_object(object)?;
@@ -252,6 +276,48 @@ pub fn create_loaded(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.put(&Tpm2bPublic(public));
     c.put(&Tpm2b::<{ tpm2_types::MAX_DIGEST_SIZE + 2 }>(name));
     Ok(())
+}
+
+impl Tpm {
+    /// The child `public` (its unique field read as `derive`) of the derivation parent at
+    /// handle 1, made from the parent's sensitive value (Part 3, §12.9: RSA is
+    /// `TPM_RC_TYPE`, `sensitiveDataOrigin` SET `TPM_RC_ATTRIBUTES` without a number; then the rules of any child and of a
+    /// derived one; a malformed `TPMS_DERIVE` in `inSensitive.data` is its unmarshalling
+    /// code without a parameter number).
+    fn make_derived(
+        &mut self,
+        parent_h: u32,
+        public: &TpmtPublic,
+        mut derive: Derive,
+        sensitive: &SensitiveCreate,
+    ) -> Result<Object, Rc> {
+        let parent = self.object_at(parent_h, 1)?;
+        if public.type_alg() == alg::RSA {
+            return Err(Rc::TYPE.param(2));
+        }
+        if public.has(obj_attr::SENSITIVE_DATA_ORIGIN) {
+            // Without a parameter number, as the reference returns it.
+            return Err(Rc::ATTRIBUTES);
+        }
+        check_derived_attributes(public, parent).map_err(|e| e.param(2))?;
+        check_public(public, Parent::Object(parent), 2, true)?;
+        derive.complete_from(sensitive.data.as_slice())?;
+        let hash = parent_kdf_hash(parent)?;
+        let key = parent
+            .sensitive
+            .as_ref()
+            .ok_or(Rc::FAILURE)?
+            .sensitive
+            .as_slice();
+        let (public, mut s) = derive_object(hash, key, public, &derive)?;
+        s.auth = sensitive.user_auth.clone();
+        Ok(Object::new(
+            public,
+            Some(s),
+            parent.hierarchy,
+            &parent.qualified_name,
+        ))
+    }
 }
 
 impl Tpm {

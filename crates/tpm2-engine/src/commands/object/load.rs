@@ -10,7 +10,6 @@ use crate::object::Object;
 use crate::state::{Hierarchy, TransientObject};
 use crate::Tpm;
 use std::sync::Arc;
-use tpm2_crypto::digest;
 use tpm2_types::constants::{alg, ht, obj_attr, rh};
 use tpm2_types::object::{Tpm2bPublic, TpmtSensitive, Unique, MAX_PRIVATE};
 use tpm2_types::{Rc, Tpm2b, Tpm2bAuth, Tpm2bName};
@@ -37,11 +36,18 @@ pub(crate) fn bind(public: &tpm2_types::object::TpmtPublic, s: &TpmtSensitive) -
         }
     }
     if let Unique::Digest(u) = &public.unique {
-        // KEYEDHASH and SYMCIPHER: unique = H(seedValue || sensitive).
+        // KEYEDHASH and SYMCIPHER: unique = H(seedValue || sensitive), or an HMAC for a
+        // parent.
         let Some(name_alg) = public.name_alg else {
             return Err(Rc::BINDING);
         };
-        if u.as_slice() != digest(name_alg, &[s.seed.as_slice(), &s.sensitive]).as_slice() {
+        let want = crate::object::derive::symmetric_unique(
+            public,
+            name_alg,
+            s.seed.as_slice(),
+            &s.sensitive,
+        );
+        if u.as_slice() != want.as_slice() {
             return Err(Rc::BINDING);
         }
     }
