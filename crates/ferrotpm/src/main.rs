@@ -2,6 +2,8 @@
 //! symlink, see `ferrotpm links`) it accepts that program's own command line.
 #![forbid(unsafe_code)]
 
+mod attest;
+mod conn;
 mod eventlog;
 mod eventlog_verify;
 mod ioctl;
@@ -37,6 +39,10 @@ enum Cmd {
     /// Manufacture a TPM state directory (swtpm_setup's options): EKs, EK and platform
     /// certificates from a local CA, PCR banks, locked NV.
     Setup(setup::SetupArgs),
+    /// Attest a TPM: create an AK under the EK, enroll it with MakeCredential and
+    /// ActivateCredential, quote PCRs with a nonce and verify the quote against the PCR
+    /// values or an event log's replay. Exit status 0: verified; 1: not; 2: error.
+    Attest(attest::AttestArgs),
     /// Show and replay TCG PC Client event logs.
     Eventlog(eventlog::EventlogArgs),
     /// Exit 0 only if a TPM answers at ADDRESS (swtpm:host=H,port=P | swtpm:path=S |
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
         Cmd::Ioctl(a) => ioctl::main(a),
         Cmd::Mssim(a) => mssim::main(a),
         Cmd::Setup(a) => setup::main(a),
+        Cmd::Attest(a) => attest::main(a),
         Cmd::Eventlog(a) => eventlog::main(a),
         Cmd::Probe { address, timeout } => {
             match ferrotpm_server::probe::probe(&address, std::time::Duration::from_secs(timeout)) {

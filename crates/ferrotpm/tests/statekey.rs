@@ -10,7 +10,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 fn msg(code: u32, words: &[u32], data: &[u8]) -> Vec<u8> {
@@ -332,40 +331,14 @@ fn migration_between_daemons_with_the_migration_key() {
     assert_eq!(set_blob(pn + 1, 0, 1, &perm), 0x0D);
 }
 
-/// Starts Debian's swtpm with `args`, started; panics (never skips) if it is missing.
-fn start_swtpm(state: &Path, args: &[String]) -> (Proc, u16) {
-    let port = free_port_pair();
-    std::fs::create_dir_all(state).unwrap();
-    let p = Proc::spawn(
-        Command::new("swtpm")
-            .args(["socket", "--tpm2", "--server"])
-            .arg(format!("type=tcp,port={port}"))
-            .arg("--ctrl")
-            .arg(format!("type=tcp,port={}", port + 1))
-            .arg("--tpmstate")
-            .arg(format!("dir={}", state.display()))
-            .args(START_CLEAR)
-            .args(args),
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || TcpStream::connect((
-            "127.0.0.1",
-            port + 1
-        ))
-        .is_ok()),
-        "swtpm (Debian package swtpm) is required for this test"
-    );
-    (p, port)
-}
-
 /// Every observable answer of one implementation, for the four key combinations.
 fn answers(swtpm: bool, dir: &Path, keys: &[(&str, Vec<String>)]) -> Vec<String> {
     let start = |name: &str, args: &[String]| {
         let state = dir.join(format!("{}-{name}", if swtpm { "sw" } else { "ft" }));
+        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
         if swtpm {
-            start_swtpm(&state, args)
+            start_swtpm(&state, &[&START_CLEAR[..], &a].concat())
         } else {
-            let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
             start_socket(&state, &[&START_CLEAR[..], &a].concat())
         }
     };

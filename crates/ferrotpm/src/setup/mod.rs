@@ -6,13 +6,13 @@
 
 mod certs;
 mod provision;
-mod templates;
+pub(crate) mod templates;
 
+use crate::conn::Conn;
 use crate::socket::DirState;
 use clap::Args;
 use ferrotpm_server::persist::{Persistence, SealedStore};
 use ferrotpm_server::{options, Instance, Options};
-use provision::Conn;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -344,7 +344,7 @@ fn run(mut a: SetupArgs, log: &mut Log) -> Result<(), String> {
 
 /// Creates one EK, makes it persistent and, with a CA, stores its certificate.
 fn make_ek(
-    tpm: &mut Conn<'_>,
+    tpm: &mut Conn<&mut Instance>,
     ca: &mut Option<certs::Issuer>,
     a: &SetupArgs,
     log: &mut Log,

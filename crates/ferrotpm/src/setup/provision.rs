@@ -1,9 +1,8 @@
 //! The TPM conversation of manufacturing: the commands swtpm_setup sends to a fresh swtpm
-//! (../shared/ref/swtpm-interfaces.md §1.4), sent here in-process to an [`Instance`] over
+//! (../shared/ref/swtpm-interfaces.md §1.4), sent here in-process to an `Instance` over
 //! the state directory, so every change is durable when its answer arrives.
 
-use super::templates::{put16, put32, put_sized};
-use ferrotpm_server::Instance;
+use crate::conn::{put16, put32, put_sized, Auth, Conn, Transport};
 use tpm2_types::constants::{cc, nv_attr, rh};
 use tpm2_types::object::{TpmtPublic, Unique};
 use tpm2_types::{Codec, Reader};
@@ -13,8 +12,6 @@ const NV_CHUNK: usize = 1024;
 /// `TPM_CAP_PCRS`.
 const CAP_PCRS: u32 = 5;
 const TPM_SU_CLEAR: u16 = 0;
-const ST_NO_SESSIONS: u16 = 0x8001;
-const ST_SESSIONS: u16 = 0x8002;
 
 /// The attributes of a certificate index before it is written and locked:
 /// platformcreate, no_da, authread, ownerread, ppread, writedefine, ppwrite. Written and
@@ -34,19 +31,10 @@ pub enum KeyPublic {
     Ecc { x: Vec<u8>, y: Vec<u8> },
 }
 
-/// A TPM answering in-process.
-pub struct Conn<'a> {
-    inst: &'a mut Instance,
-}
-
-impl<'a> Conn<'a> {
-    pub fn new(inst: &'a mut Instance) -> Conn<'a> {
-        Conn { inst }
-    }
-
-    /// Sends one command (password sessions with empty passwords for each of `auth`
-    /// handles); returns the response's handles and parameters, or the response code.
-    fn call(
+/// Manufacturing's commands, on a TPM answering in-process (or anywhere).
+impl<T: Transport> Conn<T> {
+    /// Sends one command with an empty-password session for each of `auths` handles.
+    fn call_pw(
         &mut self,
         code: u32,
         handles: &[u32],
@@ -54,65 +42,20 @@ impl<'a> Conn<'a> {
         params: &[u8],
         out_handles: usize,
     ) -> Result<(Vec<u32>, Vec<u8>), String> {
-        let mut c = Vec::with_capacity(64 + params.len());
-        put16(
-            &mut c,
-            if auths > 0 {
-                ST_SESSIONS
-            } else {
-                ST_NO_SESSIONS
-            },
-        );
-        put32(&mut c, 0);
-        put32(&mut c, code);
-        for h in handles {
-            put32(&mut c, *h);
-        }
-        if auths > 0 {
-            put32(&mut c, 9 * auths as u32);
-            for _ in 0..auths {
-                put32(&mut c, rh::PW);
-                put16(&mut c, 0); // nonce
-                c.push(0x01); // continueSession
-                put16(&mut c, 0); // hmac: the empty password
-            }
-        }
-        c.extend_from_slice(params);
-        let size = c.len() as u32;
-        c[2..6].copy_from_slice(&size.to_be_bytes());
-        let resp = self.inst.execute(&c);
-        let name = command_name(code);
-        let mut r = Reader::new(&resp);
-        let bad = |_| format!("{name}: malformed response");
-        let tag = r.u16().map_err(bad)?;
-        let _size = r.u32().map_err(bad)?;
-        let rc = r.u32().map_err(bad)?;
-        if rc != 0 {
-            return Err(format!("{name} failed: TPM_RC {rc:#05x}"));
-        }
-        let mut hs = Vec::new();
-        for _ in 0..out_handles {
-            hs.push(r.u32().map_err(bad)?);
-        }
-        let body = if tag == ST_SESSIONS {
-            let n = r.u32().map_err(bad)? as usize;
-            r.take(n).map_err(bad)?.to_vec()
-        } else {
-            r.rest().to_vec()
-        };
-        Ok((hs, body))
+        let sessions = vec![Auth::EmptyPassword; auths];
+        Ok(self.call(code, handles, &sessions, params, out_handles)?)
     }
 
     pub fn startup_clear(&mut self) -> Result<(), String> {
         let mut p = Vec::new();
         put16(&mut p, TPM_SU_CLEAR);
-        self.call(cc::STARTUP, &[], 0, &p, 0).map(drop)
+        self.call_pw(cc::STARTUP, &[], 0, &p, 0).map(drop)
     }
 
     pub fn shutdown_clear(&mut self) -> Result<(), String> {
         let mut p = Vec::new();
         put16(&mut p, TPM_SU_CLEAR);
-        self.call(cc::SHUTDOWN, &[], 0, &p, 0).map(drop)
+        self.call_pw(cc::SHUTDOWN, &[], 0, &p, 0).map(drop)
     }
 
     /// TPM2_CreatePrimary in `hierarchy` with an empty authValue; returns the transient
@@ -127,7 +70,7 @@ impl<'a> Conn<'a> {
         put_sized(&mut p, template);
         put_sized(&mut p, &[]); // outsideInfo
         put32(&mut p, 0); // creationPCR: none
-        let (h, body) = self.call(cc::CREATE_PRIMARY, &[hierarchy], 1, &p, 1)?;
+        let (h, body) = self.call_pw(cc::CREATE_PRIMARY, &[hierarchy], 1, &p, 1)?;
         let mut r = Reader::new(&body);
         let public = tpm2_types::object::read_sized(&mut r, TpmtPublic::read)
             .map_err(|e| format!("CreatePrimary: malformed outPublic ({e})"))?;
@@ -150,10 +93,8 @@ impl<'a> Conn<'a> {
     pub fn make_persistent(&mut self, object: u32, persistent: u32) -> Result<(), String> {
         let mut p = Vec::new();
         put32(&mut p, persistent);
-        self.call(cc::EVICT_CONTROL, &[rh::OWNER, object], 1, &p, 0)?;
-        let mut f = Vec::new();
-        put32(&mut f, object);
-        self.call(cc::FLUSH_CONTEXT, &[], 0, &f, 0).map(drop)
+        self.call_pw(cc::EVICT_CONTROL, &[rh::OWNER, object], 1, &p, 0)?;
+        Ok(self.flush(object)?)
     }
 
     /// Defines a certificate index with platform authorization, writes `data` into it in
@@ -170,15 +111,15 @@ impl<'a> Conn<'a> {
         let mut p = Vec::new();
         put_sized(&mut p, &[]); // auth
         put_sized(&mut p, &public);
-        self.call(cc::NV_DEFINE_SPACE, &[rh::PLATFORM], 1, &p, 0)?;
+        self.call_pw(cc::NV_DEFINE_SPACE, &[rh::PLATFORM], 1, &p, 0)?;
         for (i, chunk) in data.chunks(NV_CHUNK).enumerate() {
             let mut w = Vec::new();
             put_sized(&mut w, chunk);
             put16(&mut w, (i * NV_CHUNK) as u16);
-            self.call(cc::NV_WRITE, &[rh::PLATFORM, index], 1, &w, 0)?;
+            self.call_pw(cc::NV_WRITE, &[rh::PLATFORM, index], 1, &w, 0)?;
         }
         if lock {
-            self.call(cc::NV_WRITE_LOCK, &[rh::PLATFORM, index], 1, &[], 0)?;
+            self.call_pw(cc::NV_WRITE_LOCK, &[rh::PLATFORM, index], 1, &[], 0)?;
         }
         Ok(())
     }
@@ -189,7 +130,7 @@ impl<'a> Conn<'a> {
         put32(&mut p, CAP_PCRS);
         put32(&mut p, 0);
         put32(&mut p, 1);
-        let (_, body) = self.call(cc::GET_CAPABILITY, &[], 0, &p, 0)?;
+        let (_, body) = self.call_pw(cc::GET_CAPABILITY, &[], 0, &p, 0)?;
         let bad = |_| "GetCapability(PCRS): malformed answer".to_string();
         let mut r = Reader::new(&body);
         let _more = r.u8().map_err(bad)?;
@@ -216,26 +157,10 @@ impl<'a> Conn<'a> {
             let fill = if active.contains(alg) { 0xFF } else { 0 };
             p.extend(std::iter::repeat_n(fill, sel.len()));
         }
-        let (_, body) = self.call(cc::PCR_ALLOCATE, &[rh::PLATFORM], 1, &p, 0)?;
+        let (_, body) = self.call_pw(cc::PCR_ALLOCATE, &[rh::PLATFORM], 1, &p, 0)?;
         match body.first() {
             Some(1) => Ok(()),
             _ => Err("PCR_Allocate: the allocation was refused".into()),
         }
-    }
-}
-
-fn command_name(code: u32) -> &'static str {
-    match code {
-        cc::STARTUP => "TPM2_Startup",
-        cc::SHUTDOWN => "TPM2_Shutdown",
-        cc::CREATE_PRIMARY => "TPM2_CreatePrimary",
-        cc::EVICT_CONTROL => "TPM2_EvictControl",
-        cc::FLUSH_CONTEXT => "TPM2_FlushContext",
-        cc::NV_DEFINE_SPACE => "TPM2_NV_DefineSpace",
-        cc::NV_WRITE => "TPM2_NV_Write",
-        cc::NV_WRITE_LOCK => "TPM2_NV_WriteLock",
-        cc::GET_CAPABILITY => "TPM2_GetCapability",
-        cc::PCR_ALLOCATE => "TPM2_PCR_Allocate",
-        _ => "TPM command",
     }
 }

@@ -5,6 +5,7 @@
 //! marshalled `TPMT_PUBLIC`. Persistent handles and certificate indices are the EK
 //! profile's (§2.2.1.4, §2.2.1.5).
 
+use crate::conn::{put16, put32, put_sized};
 use tpm2_types::constants::obj_attr::{
     ADMIN_WITH_POLICY, DECRYPT, FIXED_PARENT, FIXED_TPM, NO_DA, RESTRICTED, SENSITIVE_DATA_ORIGIN,
     SIGN_ENCRYPT, USER_WITH_AUTH,
@@ -143,20 +144,6 @@ pub fn srk(ecc: bool) -> Vec<u8> {
         put_sized(&mut t, &[0; 256]);
     }
     t
-}
-
-pub fn put16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_be_bytes());
-}
-
-pub fn put32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_be_bytes());
-}
-
-/// A `TPM2B`: a 16-bit size, then the bytes.
-pub fn put_sized(out: &mut Vec<u8>, data: &[u8]) {
-    put16(out, data.len() as u16);
-    out.extend_from_slice(data);
 }
 
 const fn nibble(c: u8) -> u8 {

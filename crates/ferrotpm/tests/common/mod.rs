@@ -151,6 +151,40 @@ pub fn start_socket(state: &Path, extra: &[&str]) -> (Proc, u16) {
     (p, port)
 }
 
+/// Starts Debian's `swtpm socket` serving TCP data/control on a free port pair with
+/// `extra` options; panics (never skips) if swtpm is missing. With a `startup-*` flag it
+/// returns once the TPM answers.
+pub fn start_swtpm(state: &Path, extra: &[&str]) -> (Proc, u16) {
+    let port = free_port_pair();
+    std::fs::create_dir_all(state).unwrap();
+    let p = Proc::spawn(
+        Command::new("swtpm")
+            .args(["socket", "--tpm2", "--server"])
+            .arg(format!("type=tcp,port={port}"))
+            .arg("--ctrl")
+            .arg(format!("type=tcp,port={}", port + 1))
+            .arg("--tpmstate")
+            .arg(format!("dir={}", state.display()))
+            .args(extra),
+    );
+    let addr = format!("swtpm:host=127.0.0.1,port={port}");
+    let up = if extra.iter().any(|a| a.contains("startup")) {
+        wait_until(Duration::from_secs(10), || {
+            Command::new(ferrotpm())
+                .args(["probe", &addr])
+                .status()
+                .unwrap()
+                .success()
+        })
+    } else {
+        wait_until(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port + 1)).is_ok()
+        })
+    };
+    assert!(up, "swtpm (Debian package swtpm) is required for this test");
+    (p, port)
+}
+
 /// Runs a peer tool; panics (never skips) if it is missing; returns its output.
 pub fn tool(prog: &str, args: &[&str]) -> Output {
     Command::new(prog).args(args).output().unwrap_or_else(|e| {
