@@ -17,6 +17,7 @@ mod nv;
 mod object;
 mod pcr;
 mod policy;
+mod policy_assertions;
 mod sessions;
 
 use crate::cmd::{fix_size, Cmd};
@@ -321,6 +322,7 @@ pub fn all() -> Vec<Case> {
     sessions::add(&mut k);
     hmac::add(&mut k);
     policy::add(&mut k);
+    policy_assertions::add(&mut k);
     capability::add(&mut k);
     pcr::add(&mut k);
     hierarchy::add(&mut k);

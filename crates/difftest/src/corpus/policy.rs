@@ -11,11 +11,11 @@ use tpm2_types::constants::{alg, cc, nv_attr, rh};
 use tpm2_types::nv::TpmsNvPublic;
 use tpm2_types::{Codec, HashAlg, Tpm2bDigest};
 
-const P0: u32 = 0x0300_0000;
+pub(super) const P0: u32 = 0x0300_0000;
 const OWNER: u32 = rh::OWNER;
 
 /// A policy (`kind` 1) or trial (3) SHA-256 session in slot 0.
-fn session(kind: u8) -> Step {
+pub(super) fn session(kind: u8) -> Step {
     c(Cmd::new(cc::START_AUTH_SESSION)
         .h(rh::NULL)
         .h(rh::NULL)
@@ -26,11 +26,11 @@ fn session(kind: u8) -> Step {
         .u16(alg::SHA256))
 }
 
-fn get() -> Step {
+pub(super) fn get() -> Step {
     c(Cmd::new(cc::POLICY_GET_DIGEST).h(P0))
 }
 
-fn cmd_code(code: u32) -> Step {
+pub(super) fn cmd_code(code: u32) -> Step {
     c(Cmd::new(cc::POLICY_COMMAND_CODE).h(P0).u32(code))
 }
 
@@ -38,7 +38,7 @@ fn locality(l: u8) -> Step {
     c(Cmd::new(cc::POLICY_LOCALITY).h(P0).u8(l))
 }
 
-fn simple(code: u32) -> Step {
+pub(super) fn simple(code: u32) -> Step {
     c(Cmd::new(code).h(P0))
 }
 
@@ -62,12 +62,12 @@ fn or(list: &[&[u8]]) -> Step {
 }
 
 /// A command authorized by policy session slot 0 with an empty HMAC.
-fn with_policy(cmd: Cmd, attrs: u8, hmac: &[u8]) -> Cmd {
+pub(super) fn with_policy(cmd: Cmd, attrs: u8, hmac: &[u8]) -> Cmd {
     cmd.session(P0, &[0x44; 16], attrs, hmac)
 }
 
 /// H(old || code || data): the digest a policy command produces.
-fn ext(old: &[u8], code: u32, data: &[u8]) -> Vec<u8> {
+pub(super) fn ext(old: &[u8], code: u32, data: &[u8]) -> Vec<u8> {
     digest(HashAlg::Sha256, &[old, &code.to_be_bytes(), data])
 }
 
@@ -248,7 +248,7 @@ fn nv(h: u32, attrs: u32, policy: &[u8]) -> TpmsNvPublic {
     }
 }
 
-fn define(p: &TpmsNvPublic, auth_handle: u32) -> Step {
+pub(super) fn define(p: &TpmsNvPublic, auth_handle: u32) -> Step {
     c(Cmd::new(cc::NV_DEFINE_SPACE)
         .h(auth_handle)
         .pw(b"")
