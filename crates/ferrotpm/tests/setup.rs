@@ -424,3 +424,83 @@ fn debian_swtpm_setup_drives_ferrotpm_as_swtpm() {
     let ek = t.ok("tpm2_readpublic", &["-c", "0x81010001"]);
     assert!(ek.contains(&format!("rsa: {modulus}")), "{ek}");
 }
+
+#[test]
+fn rsa_3072_ek_at_the_high_range_handle_and_index() {
+    let tmp = TempDir::new("setup-3072");
+    let state = tmp.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let ca = tmp.path().join("ca");
+    let o = Command::new(ferrotpm())
+        .args(["setup", "--tpm2", "--tpm-state"])
+        .arg(&state)
+        .args(["--createek", "--create-ek-cert", "--lock-nvram"])
+        .args(["--rsa-keysize", "3072", "--localca-dir"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{log}");
+    assert!(
+        log.contains("Successfully created RSA 3072 EK with handle 0x8101001c."),
+        "{log}"
+    );
+    let (_p, port) = start_socket(&state, &["--flags", "not-need-init,startup-clear"]);
+    let t = Tools {
+        tcti: format!("swtpm:host=127.0.0.1,port={port}"),
+        dir: tmp.path().to_path_buf(),
+    };
+    let handles = t.ok("tpm2_getcap", &["handles-persistent"]);
+    assert!(
+        handles.contains("0x8101001C") || handles.contains("0x8101001c"),
+        "{handles}"
+    );
+    assert!(!handles.contains("0x81010001"), "{handles}");
+    // Template H-2: RSA-3072, SHA-384, AES-256-CFB, userWithAuth.
+    let public = t.ok(
+        "tpm2_readpublic",
+        &["-c", "0x8101001c", "-o", &t.p("ek.pem"), "-f", "pem"],
+    );
+    assert!(public.contains("bits: 3072"), "{public}");
+    assert!(public.contains("name-alg:\n  value: sha384"), "{public}");
+    assert!(public.contains("userwithauth"), "{public}");
+    assert!(public.contains("sym-keybits: 256"), "{public}");
+
+    // The certificate at 0x01C0001C verifies against the CA and holds this EK's key.
+    let der = t.p("ek3072.der");
+    let pem = t.p("ek3072.pem");
+    t.ok("tpm2_nvread", &["0x01c0001c", "-C", "o", "-o", &der]);
+    openssl_ok(&["x509", "-inform", "der", "-in", &der, "-out", &pem]);
+    let v = openssl_ok(&[
+        "verify",
+        "-CAfile",
+        ca.join("ferrotpm-localca-rootca-cert.pem")
+            .to_str()
+            .unwrap(),
+        "-untrusted",
+        ca.join("ferrotpm-localca-cert.pem").to_str().unwrap(),
+        &pem,
+    ]);
+    assert!(v.contains(": OK"), "{v}");
+    let cert_key = openssl_ok(&["x509", "-in", &pem, "-noout", "-pubkey"]);
+    let tpm_key = std::fs::read_to_string(t.p("ek.pem")).unwrap();
+    assert_eq!(cert_key.trim(), tpm_key.trim());
+
+    // attest finds it and satisfies its PolicyB (PolicySecret, then PolicyOR).
+    let o = Command::new(ferrotpm())
+        .args([
+            "attest", "--tpm", &t.tcti, "--ek", "rsa3072", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["ek"]["persistent"], "0x8101001c");
+    assert_eq!(r["ek"]["kind"], "RSA-3072");
+    assert_eq!(r["verified"], true);
+}

@@ -30,10 +30,11 @@ pub struct AttestArgs {
     /// device:/dev/tpmrm0.
     #[arg(long)]
     tpm: String,
-    /// The EK: the persistent one at the EK profile's handle (0x81010001 RSA, 0x81010016
-    /// ECC P-384), or else one created from the profile's template (L-1, H-3).
-    #[arg(long, value_enum, default_value_t = KeyKind::Rsa)]
-    ek: KeyKind,
+    /// The EK: the persistent one at the EK profile's handle (0x81010001 RSA-2048,
+    /// 0x8101001C RSA-3072, 0x81010016 ECC P-384), or else one created from the profile's
+    /// template (L-1, H-2, H-3).
+    #[arg(long, value_enum, default_value_t = EkKind::Rsa)]
+    ek: EkKind,
     /// The AK: RSA-2048 RSASSA or ECC P-256 ECDSA, both over SHA-256.
     #[arg(long, value_enum, default_value_t = KeyKind::Rsa)]
     ak: KeyKind,
@@ -56,6 +57,13 @@ pub struct AttestArgs {
     drtm: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum EkKind {
+    Rsa,
+    Rsa3072,
+    Ecc,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -295,11 +303,15 @@ fn round_trip(
 ) -> Result<Round, String> {
     use crate::setup::templates;
     let (handle, template) = match a.ek {
-        KeyKind::Rsa => (
+        EkKind::Rsa => (
             templates::RSA_EK_HANDLE,
             templates::rsa_ek(templates::Usage::Standard),
         ),
-        KeyKind::Ecc => (
+        EkKind::Rsa3072 => (
+            templates::RSA3072_EK_HANDLE,
+            templates::rsa3072_ek(templates::Usage::Standard),
+        ),
+        EkKind::Ecc => (
             templates::ECC_EK_HANDLE,
             templates::ecc_p384_ek(templates::Usage::Standard),
         ),

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ek {
     Rsa2048,
+    Rsa3072,
     EccP384,
 }
 
@@ -19,6 +20,7 @@ impl Ek {
     pub fn file_name(self) -> &'static str {
         match self {
             Ek::Rsa2048 => "ek-rsa2048.crt",
+            Ek::Rsa3072 => "ek-rsa3072.crt",
             Ek::EccP384 => "ek-secp384r1.crt",
         }
     }
@@ -85,7 +87,7 @@ impl Issuer {
 
     pub fn ek_cert(&mut self, ek: Ek, key: &KeyPublic) -> Result<Vec<u8>, String> {
         let public = match (ek, key) {
-            (Ek::Rsa2048, KeyPublic::Rsa { modulus, exponent }) => EkPublic::Rsa {
+            (Ek::Rsa2048 | Ek::Rsa3072, KeyPublic::Rsa { modulus, exponent }) => EkPublic::Rsa {
                 modulus: modulus.clone(),
                 exponent: *exponent,
             },
@@ -100,7 +102,7 @@ impl Issuer {
             .ca
             .issue_ek_cert_with_usage(&public, &tpm_info(), self.usage)
             .map_err(|e| e.to_string())?;
-        if ek == Ek::Rsa2048 || self.platform_key.is_none() {
+        if ek != Ek::EccP384 || self.platform_key.is_none() {
             self.platform_key = Some(public);
         }
         Ok(cert)

@@ -136,6 +136,7 @@ const FEATURES: [&str; 6] = [
 fn capabilities() -> String {
     let mut f: Vec<&str> = FEATURES.to_vec();
     f.push("tpm2-rsa-keysize-2048");
+    f.push("tpm2-rsa-keysize-3072");
     serde_json::json!({
         "type": "swtpm_setup",
         "features": f,
@@ -215,11 +216,11 @@ fn run(mut a: SetupArgs, log: &mut Log) -> Result<(), String> {
         }
         Some(s) => PathBuf::from(s.strip_prefix("dir://").unwrap_or(s)),
     };
-    if let Some(k) = a.rsa_keysize.as_deref() {
-        if k != "2048" {
-            return Err(format!("--rsa-keysize {k}: only 2048 is supported"));
-        }
-    }
+    let rsa_ek = match a.rsa_keysize.as_deref() {
+        None | Some("2048") => certs::Ek::Rsa2048,
+        Some("3072" | "max") => certs::Ek::Rsa3072,
+        Some(k) => return Err(format!("--rsa-keysize {k}: 2048 and 3072 are supported")),
+    };
     if a.overwrite && a.not_overwrite {
         return Err("--overwrite and --not-overwrite exclude each other".into());
     }
@@ -297,7 +298,7 @@ fn run(mut a: SetupArgs, log: &mut Log) -> Result<(), String> {
             None
         };
         if a.createek {
-            make_ek(&mut tpm, &mut ca, &a, log, certs::Ek::Rsa2048, usage)?;
+            make_ek(&mut tpm, &mut ca, &a, log, rsa_ek, usage)?;
         }
         if let (Some(ca), true) = (ca.as_mut(), a.create_platform_cert) {
             let cert = ca.platform_cert(&a)?;
@@ -357,6 +358,12 @@ fn make_ek(
             templates::RSA_EK_HANDLE,
             templates::RSA_EK_CERT_INDEX,
             "RSA 2048 EK",
+        ),
+        certs::Ek::Rsa3072 => (
+            templates::rsa3072_ek(usage),
+            templates::RSA3072_EK_HANDLE,
+            templates::RSA3072_EK_CERT_INDEX,
+            "RSA 3072 EK",
         ),
         certs::Ek::EccP384 => (
             templates::ecc_p384_ek(usage),

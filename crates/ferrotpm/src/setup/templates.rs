@@ -13,6 +13,8 @@ use tpm2_types::constants::obj_attr::{
 
 /// Persistent handle of the RSA EK.
 pub const RSA_EK_HANDLE: u32 = 0x8101_0001;
+/// Persistent handle of the RSA-3072 EK (the handle of the H-2 template).
+pub const RSA3072_EK_HANDLE: u32 = 0x8101_001C;
 /// Persistent handle of the ECC P-384 EK (the handle of the H-3 template).
 pub const ECC_EK_HANDLE: u32 = 0x8101_0016;
 /// Persistent handle of the storage primary key (`--create-spk`).
@@ -20,6 +22,7 @@ pub const SRK_HANDLE: u32 = 0x8100_0001;
 /// NV index of the RSA-2048 EK certificate.
 pub const RSA_EK_CERT_INDEX: u32 = 0x01C0_0002;
 /// NV index of the ECC P-384 EK certificate (H-3).
+pub const RSA3072_EK_CERT_INDEX: u32 = 0x01C0_001C;
 pub const ECC_EK_CERT_INDEX: u32 = 0x01C0_0016;
 /// NV index of the platform certificate (TCG PC Client Platform Firmware Profile's
 /// platform certificate range begins at 0x01C08000).
@@ -93,6 +96,24 @@ pub fn rsa_ek(usage: Usage) -> Vec<u8> {
     put16(&mut t, 2048); // keyBits
     put32(&mut t, 0); // exponent: the default 65537
     put_sized(&mut t, &[0; 256]);
+    t
+}
+
+/// Template H-2: RSA-3072, SHA-384, AES-256-CFB, userWithAuth, an empty unique field
+/// (what swtpm_setup makes with `--rsa-keysize 3072`).
+pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
+    let mut t = Vec::new();
+    put16(&mut t, ALG_RSA);
+    put16(&mut t, ALG_SHA384);
+    let base =
+        FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | ADMIN_WITH_POLICY;
+    put32(&mut t, attributes(base, usage));
+    put_sized(&mut t, &POLICY_B_SHA384);
+    symmetric(&mut t, usage, 256);
+    put16(&mut t, ALG_NULL); // scheme
+    put16(&mut t, 3072); // keyBits
+    put32(&mut t, 0); // exponent: the default 65537
+    put_sized(&mut t, &[]); // unique
     t
 }
 
@@ -177,6 +198,8 @@ mod tests {
         for t in [
             rsa_ek(Usage::Standard),
             rsa_ek(Usage::Signing { decrypt: true }),
+            rsa3072_ek(Usage::Standard),
+            rsa3072_ek(Usage::Signing { decrypt: false }),
             ecc_p384_ek(Usage::Standard),
             ecc_p384_ek(Usage::Signing { decrypt: false }),
             srk(false),
@@ -190,10 +213,14 @@ mod tests {
 
     #[test]
     fn standard_ek_attributes_are_the_profiles() {
-        // EK profile: L-1 0x000300B2, H-3 0x000300F2.
+        // EK profile: L-1 0x000300B2, H-2 and H-3 0x000300F2.
         assert_eq!(
             &rsa_ek(Usage::Standard)[4..8],
             &0x0003_00B2u32.to_be_bytes()
+        );
+        assert_eq!(
+            &rsa3072_ek(Usage::Standard)[4..8],
+            &0x0003_00F2u32.to_be_bytes()
         );
         assert_eq!(
             &ecc_p384_ek(Usage::Standard)[4..8],
