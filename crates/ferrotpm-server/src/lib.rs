@@ -13,6 +13,7 @@ pub mod notify;
 pub mod options;
 pub mod persist;
 pub mod probe;
+pub mod seccomp;
 pub mod statekey;
 pub mod swtpm;
 

@@ -32,6 +32,8 @@ pub struct SocketConfig {
     pub flags: Flags,
     pub locality: LocalityOpt,
     pub pid: Option<PidOpt>,
+    /// `--seccomp`: the filter installed once sockets, lock and pid file are in place.
+    pub seccomp: crate::seccomp::Action,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -402,6 +404,10 @@ pub fn run(mut inst: Instance, cfg: SocketConfig) -> Result<(), ServeError> {
         write_pid(p, &daemon.cleanup)?;
     }
     spawn_signal_thread(daemon.clone())?;
+    crate::seccomp::install(cfg.seccomp).map_err(|e| ServeError::Io {
+        what: "--seccomp".into(),
+        source: io::Error::other(e.to_string()),
+    })?;
     // Listeners are bound and, with not-need-init, the TPM already answers: ready now.
     if let Err(e) = crate::notify::ready() {
         warn!("sd_notify: {e}");

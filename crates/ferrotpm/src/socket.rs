@@ -182,6 +182,7 @@ fn features() -> serde_json::Value {
             "tpm-2.0",
             "tpm-send-command-header",
             "flags-opt-startup",
+            "cmdarg-seccomp",
             "cmdarg-key-fd",
             "cmdarg-pwd-fd",
             "cmdarg-print-states",
@@ -254,13 +255,11 @@ fn run(a: SocketArgs) -> Result<(), String> {
     if a.print_states {
         return print_states(&state.dir);
     }
-    if let Some(s) = &a.seccomp {
-        if s != "action=none" {
-            return Err(format!(
-                "--seccomp {s}: only action=none is supported (no filter is installed)"
-            ));
-        }
-    }
+    // swtpm's default: a filter that kills the process on a denied call.
+    let seccomp = match &a.seccomp {
+        Some(s) => ferrotpm_server::seccomp::parse(s).map_err(|e| e.to_string())?,
+        None => ferrotpm_server::seccomp::Action::Kill,
+    };
     let log = a
         .log
         .as_deref()
@@ -391,6 +390,7 @@ fn run(a: SocketArgs) -> Result<(), String> {
         flags: flags.unwrap_or_default(),
         locality,
         pid,
+        seccomp,
     };
     swtpm::run(inst, cfg).map_err(|e| e.to_string())
 }
