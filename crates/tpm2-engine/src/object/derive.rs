@@ -19,7 +19,7 @@ use tpm2_crypto::ecc;
 use tpm2_crypto::kdf::kdfa;
 use tpm2_crypto::rsa::RsaPrivateKey;
 use tpm2_crypto::{digest, CtrDrbg, Hasher, RandomSource};
-use tpm2_types::constants::{alg, obj_attr};
+use tpm2_types::constants::obj_attr;
 use tpm2_types::object::{
     EccPoint, KeyedHashScheme, PublicParms, TpmtPublic, TpmtSensitive, Unique,
 };
@@ -93,15 +93,11 @@ pub fn make_object(
             (key, None)
         }
     };
-    // The seedValue: a parent's seed, or the obfuscation value of a symmetric or data
-    // object (whose unique field is [`symmetric_unique`]).
-    let symmetric = matches!(template.type_alg(), alg::KEYEDHASH | alg::SYMCIPHER);
-    let storage = template.has(obj_attr::RESTRICTED) && template.has(obj_attr::DECRYPT);
-    let seed = if symmetric || storage {
-        draw(name_alg.digest_size())
-    } else {
-        Vec::new()
-    };
+    // The seedValue, nameAlg-sized for every object (Part 2, TPMT_SENSITIVE): a parent's
+    // seed, or the obfuscation value of any other object — of a symmetric or data object
+    // it also makes the unique field ([`symmetric_unique`]). Drawn after the key, so a
+    // primary's public area does not depend on it.
+    let seed = draw(name_alg.digest_size());
     public.unique = match unique_of {
         Some(u) => u,
         None => Unique::Digest(Tpm2b(symmetric_unique(template, name_alg, &seed, &secret))),
