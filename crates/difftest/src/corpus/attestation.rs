@@ -4,10 +4,8 @@
 //! key, scheme, ticket, handle and NV access errors.
 //!
 //! The signing keys differ between the TPMs (different seeds), so successful answers
-//! compare by shape (`compare::attested`); errors compare exactly. A successful
-//! CertifyCreation needs the creation ticket of an earlier response, which sits after
-//! the creation hash and is not a `TPM2B` a [`super::Part::Field`] can take: the corpus
-//! has its failures, the engine and tpm2-tools tests have the successes.
+//! compare by shape (`compare::attested`); errors compare exactly. CertifyCreation takes
+//! each TPM's own creation ticket ([`super::Part::Ticket`]).
 
 use super::{c, Corpus, Part, RefCmd, Step};
 use crate::cmd::Cmd;
@@ -173,43 +171,11 @@ fn nv_write() -> Step {
         .u16(0))
 }
 
-/// The first DA-protected authorization after manufacture is answered `TPM_RC_RETRY`
-/// on both TPMs: every case spends it first on a sealed NULL-hierarchy primary (as the
-/// object family does), moving the step numbers of [`Step::Ref`] parts along.
-fn warm_up(steps: &mut Vec<Step>) {
-    let mut sealed = u16s(&[alg::KEYEDHASH, alg::SHA256]);
-    sealed.extend_from_slice(&(a::FIXED_TPM | a::FIXED_PARENT | a::USER_WITH_AUTH).to_be_bytes());
-    sealed.extend(b2(&[]));
-    sealed.extend(null());
-    sealed.extend(b2(&[]));
-    let w = vec![
-        c(Cmd::new(cc::CREATE_PRIMARY)
-            .h(NULL)
-            .pw(b"")
-            .raw(&b2(&[b2(&[]), b2(b"w")].concat()))
-            .raw(&b2(&sealed))
-            .b(&[])
-            .u32(0)),
-        c(Cmd::new(cc::UNSEAL).h(T0).pw(b"")),
-        c(Cmd::new(cc::FLUSH_CONTEXT).h(T0)),
-    ];
-    for s in steps.iter_mut() {
-        if let Step::Ref(r) = s {
-            for p in &mut r.parts {
-                if let Part::Field { step, .. } = p {
-                    *step += w.len();
-                }
-            }
-        }
-    }
-    steps.splice(0..0, w);
-}
-
 pub fn add(k: &mut Corpus) {
     let first = k.cases.len();
     cases(k);
     for case in &mut k.cases[first..] {
-        warm_up(&mut case.steps);
+        super::with_da_warm_up(&mut case.steps);
     }
 }
 
@@ -391,7 +357,7 @@ fn cases(k: &mut Corpus) {
         certify(T0, T0, b"", b"q", null()),
     );
     // CertifyCreation: failures (see the module comment).
-    let cc_cmd = |sign: u32, ticket: Vec<u8>| RefCmd {
+    let cc_cmd = |sign: u32, ticket: Part| RefCmd {
         loc: 0,
         code: cc::CERTIFY_CREATION,
         handles: vec![sign, T0],
@@ -400,7 +366,7 @@ fn cases(k: &mut Corpus) {
             Part::Raw(b2(b"cq")),
             Part::Field { step: 1, index: 2 },
             Part::Raw(null()),
-            Part::Raw(ticket),
+            ticket,
         ],
     };
     let ticket = |tag: u16, h: u32, d: &[u8]| {
@@ -426,7 +392,10 @@ fn cases(k: &mut Corpus) {
     ] {
         k.case(
             format!("attest/certify-creation/{name}"),
-            vec![primary(OWNER, ecc_ak()), Step::Ref(cc_cmd(sign, t))],
+            vec![
+                primary(OWNER, ecc_ak()),
+                Step::Ref(cc_cmd(sign, Part::Raw(t))),
+            ],
         );
     }
     k.case(
@@ -435,10 +404,31 @@ fn cases(k: &mut Corpus) {
             primary(OWNER, srk()),
             Step::Ref(RefCmd {
                 handles: vec![T0, T0],
-                ..cc_cmd(T0, ticket(st::CREATION, OWNER, &[0; 64]))
+                ..cc_cmd(T0, Part::Raw(ticket(st::CREATION, OWNER, &[0; 64])))
             }),
         ],
     );
+    // The TPM's own creation ticket (CreatePrimary's, after three TPM2Bs): signed, unsigned,
+    // and damaged.
+    let own = || Part::Ticket { step: 1, after: 3 };
+    for (name, sign, t) in [
+        ("own-ticket", T0, own()),
+        ("own-ticket-unsigned", NULL, own()),
+        (
+            "own-ticket-damaged",
+            T0,
+            Part::Flip {
+                part: Box::new(own()),
+                at: -1,
+                mask: 0x01,
+            },
+        ),
+    ] {
+        k.case(
+            format!("attest/certify-creation/{name}"),
+            vec![primary(OWNER, ecc_ak()), Step::Ref(cc_cmd(sign, t))],
+        );
+    }
     // GetTime.
     k.case(
         "attest/get-time/endorsement-ak",

@@ -101,47 +101,9 @@ fn b2(d: &[u8]) -> Vec<u8> {
     v
 }
 
-/// The first authorization of a DA-protected entity after manufacture is answered
-/// `TPM_RC_RETRY` on both TPMs: spend it first (as the object family does).
-fn warm_up() -> Vec<Step> {
-    let t = public(
-        alg::KEYEDHASH,
-        a::FIXED_TPM | a::FIXED_PARENT | a::USER_WITH_AUTH,
-        PublicParms::KeyedHash(KeyedHashScheme::Null),
-    );
-    vec![
-        c(Cmd::new(cc::CREATE_PRIMARY)
-            .h(rh::NULL)
-            .pw(b"")
-            .raw(&b2(&[b2(b""), b2(b"w")].concat()))
-            .raw(&Tpm2bPublic(t).to_bytes())
-            .b(&[])
-            .u32(0)),
-        c(Cmd::new(cc::UNSEAL).h(T0).pw(b"")),
-        c(Cmd::new(cc::FLUSH_CONTEXT).h(T0)),
-    ]
-}
-
-fn case(k: &mut Corpus, name: &str, steps: Vec<Step>) {
-    let mut all = warm_up();
-    let n = all.len();
-    for mut s in steps {
-        if let Step::Ref(r) = &mut s {
-            for p in &mut r.parts {
-                shift(p, n);
-            }
-        }
-        all.push(s);
-    }
-    k.case(name, all);
-}
-
-fn shift(p: &mut Part, n: usize) {
-    match p {
-        Part::Raw(_) => {}
-        Part::Field { step, .. } | Part::All { step } => *step += n,
-        Part::Flip { part, .. } => shift(part, n),
-    }
+fn case(k: &mut Corpus, name: &str, mut steps: Vec<Step>) {
+    super::with_da_warm_up(&mut steps);
+    k.case(name, steps);
 }
 
 pub fn add(k: &mut Corpus) {
@@ -240,7 +202,7 @@ fn credentials(k: &mut Corpus) {
                 ],
             );
         }
-        let mut setup = warm_up();
+        let mut setup = super::da_warm_up();
         setup.push(ek);
         k.mutated(
             &format!("credential/{kind}/make-mut"),
@@ -423,7 +385,7 @@ fn imports(k: &mut Corpus) {
                 vec![srk.clone(), c(primary(rh::OWNER, &signer)), c(cmd)],
             );
         }
-        let mut setup = warm_up();
+        let mut setup = super::da_warm_up();
         setup.push(srk.clone());
         k.mutated(
             &format!("duplication/{kind}/import-mut"),
@@ -439,6 +401,7 @@ fn imports(k: &mut Corpus) {
 fn duplicates(k: &mut Corpus) {
     let mut sd = Vec::new();
     SymDef::encode_opt(&None, &mut sd);
+    duplicates_with_policy(k, &sd);
     for (n, obj, parent) in [
         ("password", T0, rh::NULL),
         ("no-object", T2, rh::NULL),
@@ -457,5 +420,116 @@ fn duplicates(k: &mut Corpus) {
                     .raw(&sd)),
             ],
         );
+    }
+}
+
+/// Duplicate in the DUP role, through PolicyCommandCode(TPM2_Duplicate) (Part 3, §13.1):
+/// a child of the storage primary that may leave its parent, duplicated without wrappers,
+/// with both, with the wrong policy and with a password; and the attribute checks. The
+/// blobs hold each TPM's own random key, so they are compared by size.
+fn duplicates_with_policy(k: &mut Corpus, null_sym: &[u8]) {
+    use super::policy::{cmd_code, ext, session, with_policy};
+    let dup_policy = ext(
+        &[0; 32],
+        cc::POLICY_COMMAND_CODE,
+        &cc::DUPLICATE.to_be_bytes(),
+    );
+    let child = |attrs: u32| {
+        let mut t = ecc_key(
+            attrs | a::SENSITIVE_DATA_ORIGIN | a::USER_WITH_AUTH | a::SIGN_ENCRYPT,
+            None,
+            Scheme::Ecdsa(SHA256),
+        );
+        t.auth_policy = Tpm2b::new(&dup_policy).expect("a digest");
+        t
+    };
+    let mut aes = Vec::new();
+    SymDef::encode_opt(&Some(SymDef::AES_128_CFB), &mut aes);
+    // Steps: 1 CreatePrimary (T0), 2 Create, 3 Load (T1), 4 a policy session, 5 its
+    // assertion, 6 Duplicate.
+    let setup = |t: &TpmtPublic, code: u32| {
+        vec![
+            c(primary(rh::OWNER, &storage(true))),
+            c(Cmd::new(cc::CREATE)
+                .h(T0)
+                .pw(b"")
+                .raw(&[0, 4, 0, 0, 0, 0])
+                .raw(&Tpm2bPublic(t.clone()).to_bytes())
+                .b(&[])
+                .u32(0)),
+            reff(cc::LOAD, &[T0], 1, vec![field(2, 0), field(2, 1)]),
+            session(1),
+            cmd_code(code),
+        ]
+    };
+    let dup = |new_parent: u32, sym: &[u8], policy: bool| {
+        let cmd = Cmd::new(cc::DUPLICATE).h(T1).h(new_parent);
+        let cmd = if policy {
+            with_policy(cmd, 1, &[])
+        } else {
+            cmd.pw(b"")
+        };
+        c(cmd.b(&[]).raw(sym))
+    };
+    let cases = [
+        (
+            "no-wrappers",
+            child(0),
+            cc::DUPLICATE,
+            dup(rh::NULL, null_sym, true),
+        ),
+        (
+            "inner-and-outer",
+            child(0),
+            cc::DUPLICATE,
+            dup(T0, &aes, true),
+        ),
+        (
+            "outer-only",
+            child(0),
+            cc::DUPLICATE,
+            dup(T0, null_sym, true),
+        ),
+        (
+            "wrong-policy",
+            child(0),
+            cc::UNSEAL,
+            dup(rh::NULL, null_sym, true),
+        ),
+        (
+            "password-for-dup-role",
+            child(0),
+            cc::DUPLICATE,
+            dup(rh::NULL, null_sym, false),
+        ),
+        (
+            "fixed-parent",
+            child(a::FIXED_PARENT),
+            cc::DUPLICATE,
+            dup(rh::NULL, null_sym, true),
+        ),
+        (
+            "encrypted-duplication-without-wrappers",
+            child(a::ENCRYPTED_DUPLICATION),
+            cc::DUPLICATE,
+            dup(rh::NULL, null_sym, true),
+        ),
+        (
+            "encrypted-duplication-with-both",
+            child(a::ENCRYPTED_DUPLICATION),
+            cc::DUPLICATE,
+            dup(T0, &aes, true),
+        ),
+        (
+            "new-parent-not-storage",
+            child(0),
+            cc::DUPLICATE,
+            dup(T1, null_sym, true),
+        ),
+    ];
+    for (name, t, code, step) in cases {
+        let mut steps = setup(&t, code);
+        steps.push(step);
+        case(k, &format!("duplication/policy/{name}"), steps);
     }
 }

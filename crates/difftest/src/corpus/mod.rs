@@ -70,6 +70,13 @@ pub enum Part {
     All {
         step: usize,
     },
+    /// The ticket (`TPMT_TK_*`: tag, hierarchy, a `TPM2B` digest) that follows the first
+    /// `after` `TPM2B`s of the response parameters of step `step` (CreatePrimary's
+    /// creationTicket follows three).
+    Ticket {
+        step: usize,
+        after: usize,
+    },
     /// A part with the byte at `at` (from the start; counted from the end if negative)
     /// XORed with `mask`.
     Flip {
@@ -80,6 +87,15 @@ pub enum Part {
 }
 
 impl Part {
+    /// The same part with its step numbers moved by `n` (steps put in front of a case).
+    pub fn shift(&mut self, n: usize) {
+        match self {
+            Part::Raw(_) => {}
+            Part::Field { step, .. } | Part::All { step } | Part::Ticket { step, .. } => *step += n,
+            Part::Flip { part, .. } => part.shift(n),
+        }
+    }
+
     /// This part for one TPM, from the parameter areas of its successful responses so far
     /// (`None`: a failed step or one without a response).
     pub fn bytes(&self, responses: &[Option<Vec<u8>>]) -> Vec<u8> {
@@ -101,6 +117,19 @@ impl Part {
                     .map_or_else(|| vec![0, 0], |b| b.to_vec())
             }
             Part::All { step } => resp_params(responses, *step),
+            Part::Ticket { step, after } => {
+                let p = resp_params(responses, *step);
+                let size_at = |at: usize| {
+                    p.get(at..at + 2)
+                        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize)
+                };
+                let mut at = 0usize;
+                for _ in 0..*after {
+                    at += 2 + size_at(at);
+                }
+                let end = at + 6 + 2 + size_at(at + 6);
+                p.get(at..end).map_or_else(Vec::new, |b| b.to_vec())
+            }
             Part::Flip { part, at, mask } => {
                 let mut b = part.bytes(responses);
                 let i = if *at < 0 {
@@ -185,6 +214,48 @@ pub enum AuthUse {
 pub struct Case {
     pub name: String,
     pub steps: Vec<Step>,
+}
+
+/// The first authorization of a DA-protected entity after manufacture is answered
+/// `TPM_RC_RETRY` (libtpms records `daUsed` first; the engine does the same): these steps
+/// spend it on a sealed NULL-hierarchy primary (CreatePrimary, Unseal, FlushContext), so
+/// the steps after them are what a case tests.
+pub fn da_warm_up() -> Vec<Step> {
+    use tpm2_types::constants::{alg, cc, obj_attr, rh};
+    let b2 = |d: &[u8]| [&(d.len() as u16).to_be_bytes()[..], d].concat();
+    let mut sealed = alg::KEYEDHASH.to_be_bytes().to_vec();
+    sealed.extend_from_slice(&alg::SHA256.to_be_bytes());
+    let attrs = obj_attr::FIXED_TPM | obj_attr::FIXED_PARENT | obj_attr::USER_WITH_AUTH;
+    sealed.extend_from_slice(&attrs.to_be_bytes());
+    sealed.extend(b2(&[])); // authPolicy
+    sealed.extend_from_slice(&alg::NULL.to_be_bytes()); // scheme
+    sealed.extend(b2(&[])); // unique
+    let t0 = 0x8000_0000;
+    vec![
+        c(Cmd::new(cc::CREATE_PRIMARY)
+            .h(rh::NULL)
+            .pw(b"")
+            .raw(&b2(&[b2(&[]), b2(b"w")].concat()))
+            .raw(&b2(&sealed))
+            .b(&[])
+            .u32(0)),
+        c(Cmd::new(cc::UNSEAL).h(t0).pw(b"")),
+        c(Cmd::new(cc::FLUSH_CONTEXT).h(t0)),
+    ]
+}
+
+/// Puts [`da_warm_up`] in front of `steps`, moving the step numbers of [`Step::Ref`]
+/// parts along.
+pub fn with_da_warm_up(steps: &mut Vec<Step>) {
+    let w = da_warm_up();
+    for s in steps.iter_mut() {
+        if let Step::Ref(r) = s {
+            for p in &mut r.parts {
+                p.shift(w.len());
+            }
+        }
+    }
+    steps.splice(0..0, w);
 }
 
 /// A command at locality 0.

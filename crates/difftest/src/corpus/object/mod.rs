@@ -370,36 +370,7 @@ pub fn add(k: &mut Corpus) {
     handles::slots(k);
     handles::mutations(k);
     for case in &mut k.cases[first..] {
-        warm_up(&mut case.steps);
-    }
-}
-
-/// The first authorization of a DA-protected entity after manufacture is answered
-/// `TPM_RC_RETRY` (libtpms records `daUsed` first; the engine does the same). Every
-/// case starts by spending that on a sealed NULL-hierarchy primary, so the case's own
-/// steps are what they test; [`Step::Ref`] step numbers move along.
-fn warm_up(steps: &mut Vec<Step>) {
-    let w = vec![
-        c(primary_data(NULL, &sealed(), b"", b"w")),
-        c(Cmd::new(cc::UNSEAL).h(T0).pw(b"")),
-        flush(T0),
-    ];
-    let n = w.len();
-    for s in steps.iter_mut() {
-        if let Step::Ref(r) = s {
-            for p in &mut r.parts {
-                shift(p, n);
-            }
-        }
-    }
-    steps.splice(0..0, w);
-}
-
-fn shift(p: &mut Part, n: usize) {
-    match p {
-        Part::Raw(_) => {}
-        Part::Field { step, .. } | Part::All { step } => *step += n,
-        Part::Flip { part, .. } => shift(part, n),
+        super::with_da_warm_up(&mut case.steps);
     }
 }
 
