@@ -1,4 +1,5 @@
-//! A stream connection over TCP or a Unix socket, for the servers and the control client.
+//! A stream connection over TCP, a Unix socket or a character device, for the servers and
+//! the control client.
 
 use std::io::{self, IoSliceMut, Read, Write};
 use std::net::TcpStream;
@@ -6,25 +7,29 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-/// A TCP or Unix stream.
+/// A TCP or Unix stream, or a device.
 pub enum Conn {
     Tcp(TcpStream),
     Unix(UnixStream),
+    /// Not a socket: a character device or a pty (chardev's data channel).
+    Device(std::fs::File),
 }
 
 impl Conn {
     pub fn from_fd(fd: OwnedFd) -> Conn {
-        if is_unix(&fd) {
-            Conn::Unix(UnixStream::from(fd))
-        } else {
-            Conn::Tcp(TcpStream::from(fd))
+        match rustix::net::getsockname(&fd).map(|a| a.address_family()) {
+            Ok(rustix::net::AddressFamily::UNIX) => Conn::Unix(UnixStream::from(fd)),
+            Err(rustix::io::Errno::NOTSOCK) => Conn::Device(std::fs::File::from(fd)),
+            _ => Conn::Tcp(TcpStream::from(fd)),
         }
     }
 
+    /// A read timeout; a device has none (its reads block until bytes come).
     pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
             Conn::Tcp(s) => s.set_read_timeout(t),
             Conn::Unix(s) => s.set_read_timeout(t),
+            Conn::Device(_) => Ok(()),
         }
     }
 
@@ -33,6 +38,7 @@ impl Conn {
     pub fn read_with_fds(&mut self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
         match self {
             Conn::Tcp(s) => s.read(buf),
+            Conn::Device(d) => d.read(buf),
             Conn::Unix(s) => {
                 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
                 let mut space =
@@ -58,6 +64,7 @@ impl Read for Conn {
         match self {
             Conn::Tcp(s) => s.read(buf),
             Conn::Unix(s) => s.read(buf),
+            Conn::Device(d) => d.read(buf),
         }
     }
 }
@@ -67,6 +74,7 @@ impl Write for Conn {
         match self {
             Conn::Tcp(s) => s.write(buf),
             Conn::Unix(s) => s.write(buf),
+            Conn::Device(d) => d.write(buf),
         }
     }
 

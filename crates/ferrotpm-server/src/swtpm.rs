@@ -100,7 +100,8 @@ pub(crate) fn inherit_fd(fd: i32) -> io::Result<OwnedFd> {
     open.map_err(io::Error::from)?;
     // SAFETY: the descriptor is open (checked above) and nothing else in this process owns
     // it: each fd option is consumed exactly once, at start-up, before any other code could
-    // have opened or wrapped a descriptor with this number.
+    // have opened or wrapped a descriptor with this number (chardev's `--chardev` device is
+    // opened by this process and released with `into_raw_fd` just for this).
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 

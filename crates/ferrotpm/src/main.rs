@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod attest;
+mod chardev;
 mod conn;
 mod eventlog;
 mod eventlog_verify;
@@ -32,6 +33,8 @@ enum Cmd {
     /// Serve a TPM on sockets, accepting swtpm's `socket` options. With no options: data on
     /// 127.0.0.1:2321, control on 127.0.0.1:2322, state in the default directory, started.
     Socket(socket::SocketArgs),
+    /// Serve a TPM on a character device (swtpm's `chardev`: --chardev DEVICE or --fd N).
+    Chardev(chardev::ChardevArgs),
     /// Drive a TPM's control channel (swtpm_ioctl's options and output).
     Ioctl(ioctl::IoctlArgs),
     /// Serve a TPM with the Microsoft/IBM simulator protocol (command port, platform port).
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args_for_persona(std::env::args_os().collect()));
     match cli.cmd {
         Cmd::Socket(a) => socket::main(a),
+        Cmd::Chardev(a) => chardev::main(a),
         Cmd::Ioctl(a) => ioctl::main(a),
         Cmd::Mssim(a) => mssim::main(a),
         Cmd::Setup(a) => setup::main(a),

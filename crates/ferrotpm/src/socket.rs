@@ -19,13 +19,13 @@ pub struct SocketArgs {
     tpmstate: Option<String>,
     /// Data channel: type=tcp,port=N[,bindaddr=A][,disconnect] | type=tcp,fd=N | type=unixio,path=P.
     #[arg(long, value_name = "OPTIONS")]
-    server: Option<String>,
+    pub(crate) server: Option<String>,
     /// Legacy: data channel on this TCP port (implies disconnect).
     #[arg(short = 'p', long = "port")]
     port: Option<u16>,
     /// Legacy: data channel on this connected fd (implies --terminate).
     #[arg(short = 'f', long = "fd")]
-    fd: Option<i32>,
+    pub(crate) fd: Option<i32>,
     /// Control channel: type=unixio,path=P[,mode=0600] | type=unixio,clientfd=N | type=tcp,port=N.
     #[arg(long, value_name = "OPTIONS")]
     ctrl: Option<String>,
@@ -51,12 +51,12 @@ pub struct SocketArgs {
     /// reject-locality-4, allow-set-locality.
     #[arg(long, value_name = "OPTIONS")]
     locality: Option<String>,
-    /// action=none (no filter is installed).
+    /// action=kill (the default) | action=log | action=none (no filter).
     #[arg(long, value_name = "OPTIONS")]
     seccomp: Option<String>,
     /// Print the supported features as JSON and exit.
     #[arg(long = "print-capabilities")]
-    print_capabilities: bool,
+    pub(crate) print_capabilities: bool,
     /// Print the stored state blobs as JSON and exit.
     #[arg(long = "print-states")]
     print_states: bool,
