@@ -26,6 +26,13 @@ pub mod code {
     pub const SET_BUFFERSIZE: u32 = 0x11;
     pub const GET_INFO: u32 = 0x12;
     pub const LOCK_STORAGE: u32 = 0x13;
+    /// ferrotpm's own commands, far outside swtpm's range (0x01–0x13 and its future
+    /// additions): `"FT"` in the high half. swtpm answers them `TPM_BAD_ORDINAL`.
+    /// `PPI_STATUS`: no body; answered by [`super::PpiStatusReply`].
+    pub const PPI_STATUS: u32 = 0x4654_0001;
+    /// `PPI_REQUEST`: `u32 operation`, `u32 parameter`, `u32 flags`
+    /// ([`super::PPI_REQUEST_CONFIRM`]); answered by a `u32` result.
+    pub const PPI_REQUEST: u32 = 0x4654_0002;
 }
 
 /// Result codes (TPM 1.2 numbering, as swtpm answers them).
@@ -68,6 +75,115 @@ pub const INFO_TPMATTRIBUTES: u64 = 2;
 /// `GET_INFO` returns at most this many bytes per response.
 pub const INFO_CHUNK: usize = 3072;
 
+/// `PPI_REQUEST` flag: the host, standing for the physically present user, confirms the
+/// operation. No other flag bit is defined (`TPM_BAD_PARAMETER`).
+pub const PPI_REQUEST_CONFIRM: u32 = 1;
+/// `PPI_STATUS` reply flags: a request is pending; it is confirmed.
+pub const PPI_STATUS_PENDING: u32 = 1;
+pub const PPI_STATUS_CONFIRMED: u32 = 2;
+/// `PPI_STATUS` reply: the PPI flags, one bit each.
+pub const PPI_FLAG_PP_REQUIRED_FOR_CLEAR: u32 = 1 << 0;
+pub const PPI_FLAG_PP_REQUIRED_FOR_TURN_ON: u32 = 1 << 1;
+pub const PPI_FLAG_PP_REQUIRED_FOR_TURN_OFF: u32 = 1 << 2;
+pub const PPI_FLAG_PP_REQUIRED_FOR_CHANGE_EPS: u32 = 1 << 3;
+pub const PPI_FLAG_PP_REQUIRED_FOR_CHANGE_PCRS: u32 = 1 << 4;
+pub const PPI_FLAG_PP_REQUIRED_FOR_ENABLE_BLOCK_SID: u32 = 1 << 5;
+pub const PPI_FLAG_PP_REQUIRED_FOR_DISABLE_BLOCK_SID: u32 = 1 << 6;
+pub const PPI_FLAG_BLOCK_SID: u32 = 1 << 7;
+
+/// The `PPI_STATUS` reply after its `u32` result (six big-endian `u32`s, 24 bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PpiStatusReply {
+    /// [`PPI_STATUS_PENDING`], [`PPI_STATUS_CONFIRMED`].
+    pub status: u32,
+    pub pending_op: u32,
+    pub pending_param: u32,
+    pub last_op: u32,
+    pub last_response: u32,
+    /// `PPI_FLAG_*`.
+    pub flags: u32,
+}
+
+impl PpiStatusReply {
+    pub const SIZE: usize = 24;
+
+    pub fn from_engine(p: &tpm2_engine::state::PpiState) -> Self {
+        let f = &p.flags;
+        let flags = [
+            (f.pp_required_for_clear, PPI_FLAG_PP_REQUIRED_FOR_CLEAR),
+            (f.pp_required_for_turn_on, PPI_FLAG_PP_REQUIRED_FOR_TURN_ON),
+            (
+                f.pp_required_for_turn_off,
+                PPI_FLAG_PP_REQUIRED_FOR_TURN_OFF,
+            ),
+            (
+                f.pp_required_for_change_eps,
+                PPI_FLAG_PP_REQUIRED_FOR_CHANGE_EPS,
+            ),
+            (
+                f.pp_required_for_change_pcrs,
+                PPI_FLAG_PP_REQUIRED_FOR_CHANGE_PCRS,
+            ),
+            (
+                f.pp_required_for_enable_block_sid,
+                PPI_FLAG_PP_REQUIRED_FOR_ENABLE_BLOCK_SID,
+            ),
+            (
+                f.pp_required_for_disable_block_sid,
+                PPI_FLAG_PP_REQUIRED_FOR_DISABLE_BLOCK_SID,
+            ),
+            (f.block_sid, PPI_FLAG_BLOCK_SID),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |m, (_, bit)| m | bit);
+        let (status, pending_op, pending_param) = match p.pending {
+            None => (0, 0, 0),
+            Some(r) => (
+                PPI_STATUS_PENDING | if r.confirmed { PPI_STATUS_CONFIRMED } else { 0 },
+                r.op,
+                r.param,
+            ),
+        };
+        PpiStatusReply {
+            status,
+            pending_op,
+            pending_param,
+            last_op: p.last_op,
+            last_response: p.last_response,
+            flags,
+        }
+    }
+
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        let v = [
+            self.status,
+            self.pending_op,
+            self.pending_param,
+            self.last_op,
+            self.last_response,
+            self.flags,
+        ];
+        for (chunk, x) in b.chunks_exact_mut(4).zip(v) {
+            chunk.copy_from_slice(&x.to_be_bytes());
+        }
+        b
+    }
+
+    pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
+        let at = |i: usize| be32(&b[4 * i..]);
+        PpiStatusReply {
+            status: at(0),
+            pending_op: at(1),
+            pending_param: at(2),
+            last_op: at(3),
+            last_response: at(4),
+            flags: at(5),
+        }
+    }
+}
+
 /// Capability bits of `GET_CAPABILITY` (§2.3): every command we implement.
 pub const CAPABILITIES: u32 = 0x0001_FFFF;
 
@@ -107,6 +223,14 @@ pub enum Request {
     },
     LockStorage {
         retries: u32,
+    },
+    /// ferrotpm's `PPI_STATUS`.
+    PpiStatus,
+    /// ferrotpm's `PPI_REQUEST`.
+    PpiRequest {
+        op: u32,
+        param: u32,
+        flags: u32,
     },
 }
 
@@ -200,6 +324,12 @@ pub fn frame(buf: &[u8]) -> Framed {
             offset: be32(&b[8..]),
         }),
         code::LOCK_STORAGE => fixed(4, &|b| Request::LockStorage { retries: be32(b) }),
+        code::PPI_STATUS => fixed(0, &|_| Request::PpiStatus),
+        code::PPI_REQUEST => fixed(12, &|b| Request::PpiRequest {
+            op: be32(b),
+            param: be32(&b[4..]),
+            flags: be32(&b[8..]),
+        }),
         other => Framed::Unknown(other),
     }
 }
@@ -207,12 +337,15 @@ pub fn frame(buf: &[u8]) -> Framed {
 /// Whether a request arriving with more bytes than it needs is still served. swtpm checks
 /// that a body is at least as long as needed (QEMU sends whole request unions, e.g. 4 bytes
 /// for SET_LOCALITY's one), but refuses any bytes after a command without a body — except
-/// GET_CAPABILITY, which it answers regardless.
+/// GET_CAPABILITY, which it answers regardless. ferrotpm's own commands take exactly
+/// their body.
 pub fn tolerates_trailing(req: &Request) -> bool {
     use Request::*;
     !matches!(
         req,
-        Shutdown
+        PpiStatus
+            | PpiRequest { .. }
+            | Shutdown
             | GetTpmEstablished
             | HashStart
             | HashEnd
@@ -272,5 +405,40 @@ mod tests {
             0, 0, 0, 0x0D, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF,
         ];
         assert_eq!(frame(&huge), Framed::BadParameter(16));
+    }
+
+    #[test]
+    fn frames_the_ppi_commands() {
+        let status = code::PPI_STATUS.to_be_bytes();
+        assert_eq!(frame(&status), Framed::Request(Request::PpiStatus, 4));
+        assert!(!tolerates_trailing(&Request::PpiStatus));
+        let mut req = code::PPI_REQUEST.to_be_bytes().to_vec();
+        for v in [5u32, 0, PPI_REQUEST_CONFIRM] {
+            req.extend_from_slice(&v.to_be_bytes());
+        }
+        for cut in 0..req.len() {
+            assert_eq!(frame(&req[..cut]), Framed::Incomplete, "cut at {cut}");
+        }
+        let want = Request::PpiRequest {
+            op: 5,
+            param: 0,
+            flags: 1,
+        };
+        assert!(!tolerates_trailing(&want));
+        assert_eq!(frame(&req), Framed::Request(want, 16));
+        let reply = PpiStatusReply {
+            status: PPI_STATUS_PENDING,
+            pending_op: 23,
+            pending_param: 2,
+            last_op: 5,
+            last_response: 0xFFFF_FFF0,
+            flags: PPI_FLAG_BLOCK_SID | PPI_FLAG_PP_REQUIRED_FOR_CLEAR,
+        };
+        let b = reply.to_bytes();
+        assert_eq!(&b[4..8], &[0, 0, 0, 23]);
+        assert_eq!(PpiStatusReply::from_bytes(&b), reply);
+        let manufactured = PpiStatusReply::from_engine(&Default::default());
+        assert_eq!(manufactured.status, 0);
+        assert_eq!(manufactured.flags, 0x7D);
     }
 }

@@ -159,6 +159,28 @@ impl CtrlClient {
         Ok((self.read_u32()?, self.read_u32()?, self.read_u32()?))
     }
 
+    /// ferrotpm's `PPI_STATUS`.
+    pub fn ppi_status(&mut self) -> Result<crate::ctrl::PpiStatusReply, ClientError> {
+        self.call("PPI_STATUS", code::PPI_STATUS, &[])?;
+        let mut b = [0u8; crate::ctrl::PpiStatusReply::SIZE];
+        self.s.read_exact(&mut b)?;
+        Ok(crate::ctrl::PpiStatusReply::from_bytes(&b))
+    }
+
+    /// ferrotpm's `PPI_REQUEST`: queue `op` with `param`; `confirm` stands for the
+    /// physically present user.
+    pub fn ppi_request(&mut self, op: u32, param: u32, confirm: bool) -> Result<(), ClientError> {
+        let mut b = op.to_be_bytes().to_vec();
+        b.extend_from_slice(&param.to_be_bytes());
+        let flags = if confirm {
+            crate::ctrl::PPI_REQUEST_CONFIRM
+        } else {
+            0
+        };
+        b.extend_from_slice(&flags.to_be_bytes());
+        self.call("PPI_REQUEST", code::PPI_REQUEST, &b)
+    }
+
     /// `GET_INFO`: the JSON text without its terminating NUL.
     pub fn get_info(&mut self, flags: u64) -> Result<String, ClientError> {
         let mut text = Vec::new();

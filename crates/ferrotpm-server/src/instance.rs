@@ -174,6 +174,32 @@ impl Instance {
         }
     }
 
+    /// ferrotpm's `PPI_REQUEST`: queued in permanent state, stored before the answer.
+    fn ppi_request(&mut self, op: u32, param: u32, flags: u32) -> Vec<u8> {
+        if flags & !ctrl::PPI_REQUEST_CONFIRM != 0 {
+            return ctrl::result(res::BAD_PARAMETER);
+        }
+        let confirmed = flags & ctrl::PPI_REQUEST_CONFIRM != 0;
+        let queued = self
+            .tpm
+            .as_mut()
+            .map(|t| t.ppi_request(op, param, confirmed));
+        match queued {
+            Some(Ok(())) => match self.persist() {
+                Ok(()) => ctrl::result(res::SUCCESS),
+                Err(e) => {
+                    error!("PPI request: {e}");
+                    ctrl::result(res::FAIL)
+                }
+            },
+            Some(Err(e)) => {
+                warn!("PPI request refused: {e}");
+                ctrl::result(res::BAD_PARAMETER)
+            }
+            None => ctrl::result(res::BAD_ORDINAL),
+        }
+    }
+
     fn persist(&mut self) -> Result<(), PersistError> {
         if let Some(tpm) = self.tpm.as_mut() {
             if tpm.permanent_dirty() {
@@ -228,6 +254,8 @@ impl Instance {
                 | StoreVolatile
                 | ResetTpmEstablished(_)
                 | GetStateBlob { .. }
+                | PpiStatus
+                | PpiRequest { .. }
         );
         if needs_run && !running {
             return (ctrl::result(res::BAD_ORDINAL), After::Nothing);
@@ -340,6 +368,17 @@ impl Instance {
             GetInfo { flags, offset } => get_info(flags, offset),
             // The state directory is locked for the daemon's whole life.
             LockStorage { .. } => ok(),
+            PpiStatus => {
+                let p = self
+                    .tpm
+                    .as_ref()
+                    .map(|t| t.ppi().clone())
+                    .unwrap_or_default();
+                let mut v = ok();
+                v.extend_from_slice(&ctrl::PpiStatusReply::from_engine(&p).to_bytes());
+                v
+            }
+            PpiRequest { op, param, flags } => self.ppi_request(op, param, flags),
         };
         (out, After::Nothing)
     }

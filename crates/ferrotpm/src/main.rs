@@ -9,6 +9,7 @@ mod eventlog;
 mod eventlog_verify;
 mod ioctl;
 mod mssim;
+mod ppi;
 mod setup;
 mod socket;
 
@@ -48,6 +49,9 @@ enum Cmd {
     Attest(attest::AttestArgs),
     /// Show and replay TCG PC Client event logs.
     Eventlog(eventlog::EventlogArgs),
+    /// Queue a Physical Presence Interface operation on a running ferrotpm, or show its
+    /// PPI state (over the control channel; --confirm is the physically present user).
+    Ppi(ppi::PpiArgs),
     /// Exit 0 only if a TPM answers at ADDRESS (swtpm:host=H,port=P | swtpm:path=S |
     /// mssim:host=H,port=P | device:/dev/tpmrm0).
     Probe {
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Cmd::Setup(a) => setup::main(a),
         Cmd::Attest(a) => attest::main(a),
         Cmd::Eventlog(a) => eventlog::main(a),
+        Cmd::Ppi(a) => ppi::main(a),
         Cmd::Probe { address, timeout } => {
             match ferrotpm_server::probe::probe(&address, std::time::Duration::from_secs(timeout)) {
                 Ok(()) => ExitCode::SUCCESS,

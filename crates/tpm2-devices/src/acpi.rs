@@ -1,7 +1,7 @@
 //! The ACPI `TPM2` table (TCG ACPI specification, "TPM2 ACPI table", revision 4) and
 //! the Physical Presence Interface parameters a VMM publishes (PPI memory layout,
 //! `_DSM` UUIDs and function numbers, the fw_cfg `etc/tpm/config` file). Only
-//! constants and byte layouts: PPI behaviour is not modelled here.
+//! constants and byte layouts; the PPI region's behaviour is [`crate::ppi`].
 
 /// Table signature.
 pub const TPM2_SIGNATURE: [u8; 4] = *b"TPM2";

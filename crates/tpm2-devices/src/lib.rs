@@ -8,6 +8,8 @@
 //! - [`tis::Tis`]: the FIFO (TIS) interface (PTP, FIFO interface: `TPM_ACCESS_x`,
 //!   `TPM_STS_x`, `TPM_DATA_FIFO_x`, ...).
 //! - [`acpi`]: the ACPI `TPM2` table and the PPI / `_DSM` / fw_cfg parameters.
+//! - [`ppi::PpiRegion`]: the Physical Presence Interface memory region (QEMU's layout),
+//!   read and written through the TPM's own PPI state (a [`ppi::PpiBackend`]).
 //!
 //! Every access is total: any offset, any size, any value, in any state, is answered
 //! as hardware would (reads of nothing read all ones, writes that mean nothing are
@@ -18,6 +20,7 @@
 pub mod acpi;
 pub mod crb;
 mod locality;
+pub mod ppi;
 pub mod tis;
 
 pub use locality::LocalityState;

@@ -92,6 +92,7 @@ impl Tpm {
             nv_max_counter: 0,
             persistent: Default::default(),
             audit: Default::default(),
+            ppi: Default::default(),
             saved: None,
             tpm_established: false,
         };

@@ -9,13 +9,18 @@
 mod outil;
 mod util;
 use std::path::Path;
-use tpm2_engine::{SimPlatform, Tpm};
+use tpm2_engine::state as ppi_state;
+use tpm2_engine::{ppi, SimPlatform, Tpm};
 use tpm2_types::constants::{cc, nv_attr, rh, su};
 use tpm2_types::{Codec, HashAlg};
 use util::*;
 
 fn known_state() -> Tpm {
     let mut tpm = Tpm::manufacture(Box::new(SimPlatform::new(42)));
+    // PPI (state version 4): a confirmed SetPPRequiredForClear_False runs at the first
+    // Startup (last operation 18, success; the flag cleared)...
+    tpm.ppi_request(ppi::op::SET_PP_REQUIRED_FOR_CLEAR_FALSE, 0, true)
+        .unwrap();
     run(&mut tpm, &Cmd::new(cc::STARTUP).u16(su::CLEAR)).ok();
     let ext = Cmd::new(cc::PCR_EXTEND)
         .handle(3)
@@ -91,6 +96,9 @@ fn known_state() -> Tpm {
         .u16(HashAlg::Sha256.id())
         .u32(rh::NULL);
     run(&mut tpm, &hash).ok();
+    // ...and an unconfirmed SetPCRBanks(SHA-256) is pending.
+    tpm.ppi_request(ppi::op::SET_PCR_BANKS, ppi::banks::SHA256, false)
+        .unwrap();
     tpm
 }
 
@@ -113,15 +121,31 @@ fn check(name: &str, now: &[u8]) {
 #[test]
 fn the_state_format_is_pinned() {
     let tpm = known_state();
-    check("state-v3-permanent.bin", &tpm.permanent_blob());
-    check("state-v3-volatile.bin", &tpm.volatile_blob());
+    check("state-v4-permanent.bin", &tpm.permanent_blob());
+    check("state-v4-volatile.bin", &tpm.volatile_blob());
 }
 
 #[test]
 fn pinned_states_still_load() {
-    for v in ["v1", "v2", "v3"] {
+    for v in ["v1", "v2", "v3", "v4"] {
         let tpm = pinned_state_loads(v);
         let mut tpm = tpm;
+        // PPI: versions 1–3 load with the PPI state of a manufactured TPM; version 4
+        // keeps the pending request, the last result and the changed flag.
+        let p = tpm.ppi().clone();
+        if v == "v4" {
+            let want = ppi_state::PpiRequest {
+                op: ppi::op::SET_PCR_BANKS,
+                param: ppi::banks::SHA256,
+                confirmed: false,
+            };
+            assert_eq!(p.pending, Some(want));
+            assert_eq!((p.last_op, p.last_response), (18, ppi::response::SUCCESS));
+            assert!(!p.flags.pp_required_for_clear);
+            assert!(p.flags.pp_required_for_change_pcrs);
+        } else {
+            assert_eq!(p, ppi_state::PpiState::default(), "{v}");
+        }
         // Command audit: versions 1 and 2 load with it as manufactured; version 3 keeps
         // the audited TPM2_Hash, SHA-256 and the counter.
         let caps = run(
@@ -132,7 +156,8 @@ fn pinned_states_still_load() {
                 .u32(10),
         )
         .ok();
-        let listed: &[u32] = if v == "v3" {
+        let audited = v == "v3" || v == "v4";
+        let listed: &[u32] = if audited {
             &[cc::SET_COMMAND_CODE_AUDIT_STATUS, cc::HASH]
         } else {
             &[cc::SET_COMMAND_CODE_AUDIT_STATUS]
@@ -165,7 +190,7 @@ fn pinned_states_still_load() {
         else {
             panic!("{v}: no command audit attestation");
         };
-        if v == "v3" {
+        if audited {
             assert_eq!((audit_counter, digest_alg), (1, HashAlg::Sha256.id()));
             assert_eq!(audit_digest.0.len(), 32);
         } else {

@@ -196,3 +196,24 @@ pub fn check_session(mut transmit: impl FnMut(&[u8]) -> Vec<u8>, locality: u8) {
         }
     }
 }
+
+/// The engine's PPI state behind a PPI region, as a VMM wires it: the guest submits
+/// unconfirmed requests (it is never the physically present user).
+impl tpm2_devices::ppi::PpiBackend for Engine {
+    fn status(&mut self) -> tpm2_devices::ppi::PpiStatus {
+        let p = self.0.ppi();
+        let (request, param) = p.pending.map_or((0, 0), |r| (r.op, r.param));
+        tpm2_devices::ppi::PpiStatus {
+            request,
+            param,
+            last_op: p.last_op,
+            last_response: p.last_response,
+        }
+    }
+    fn user_confirmation(&mut self, op: u32) -> u8 {
+        tpm2_engine::ppi::user_confirmation(op, &self.0.ppi().flags)
+    }
+    fn submit(&mut self, op: u32, param: u32) -> bool {
+        self.0.ppi_request(op, param, false).is_ok()
+    }
+}

@@ -123,6 +123,12 @@ pub fn change_pps(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
 /// are flushed.
 pub fn change_eps(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     c.params.end()?;
+    change_eps_now(tpm);
+    Ok(())
+}
+
+/// The effects of TPM2_ChangeEPS once it is authorized (also a PPI ChangeEPS).
+pub(crate) fn change_eps_now(tpm: &mut Tpm) {
     let (eps, proof) = (tpm.fresh_secret(), tpm.fresh_secret());
     let p = tpm.perm_mut();
     p.eps = eps;
@@ -131,7 +137,6 @@ pub fn change_eps(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     p.endorsement_policy = PolicyDigest::default();
     tpm.vol.state_clear.eh_enable = true;
     tpm.seed_changed(Hierarchy::Endorsement);
-    Ok(())
 }
 
 /// TPM2_Clear (Part 3, §24.6): refused with `TPM_RC_DISABLED` while `disableClear` is
@@ -146,6 +151,12 @@ pub fn clear(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     if tpm.perm.disable_clear {
         return Err(Rc::DISABLED);
     }
+    clear_owner(tpm);
+    Ok(())
+}
+
+/// The effects of TPM2_Clear once it is authorized (also a PPI Clear, `crate::ppi`).
+pub(crate) fn clear_owner(tpm: &mut Tpm) {
     // A TPM Clear after Shutdown(STATE) makes it void (probed on libtpms).
     tpm.invalidate_orderly_shutdown();
     let (sps, sh_proof, eh_proof) = (tpm.fresh_secret(), tpm.fresh_secret(), tpm.fresh_secret());
@@ -176,7 +187,6 @@ pub fn clear(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     tpm.seed_changed(Hierarchy::Owner);
     tpm.seed_changed(Hierarchy::Endorsement);
     tpm.pcr_changed(0);
-    Ok(())
 }
 
 /// TPM2_ClearControl (Part 3, §24.7): sets or clears `disableClear`. With lockoutAuth it

@@ -65,6 +65,11 @@ pub fn startup(tpm: &mut Tpm, c: &mut Command<'_>) -> Result<(), Rc> {
     }
     // Dictionary-attack effects of any startup (src/da.rs).
     tpm.da_startup(orderly);
+    if kind == StartupKind::Reset {
+        // The boot a PPI request waited for (src/ppi.rs): it runs before this boot's
+        // PCR banks are set up, as if firmware had run it and reset the platform.
+        tpm.ppi_execute_pending();
+    }
 
     let pcr0 = tpm.vol.hcrtm.then(|| tpm.vol.pcrs.clone());
     let mut pcrs = PcrBanks::new(&tpm.perm.pcr_allocated, c.locality);

@@ -20,7 +20,10 @@ pub const MAGIC: &[u8; 4] = b"FTPM";
 /// - 3: command audit (list, algorithm, counter, saved digest) at the end of the
 ///   permanent body, the command audit digest at the end of the volatile body (read
 ///   through [`Body::decode_v2`]).
-pub const VERSION: u16 = 3;
+/// - 4: Physical Presence Interface state (pending request, last result, flags) at the
+///   end of the permanent body; the volatile body is unchanged (read through
+///   [`Body::decode_v3`]).
+pub const VERSION: u16 = 4;
 const HEADER: usize = 12;
 const CHECKSUM: usize = 32;
 
@@ -121,9 +124,12 @@ pub fn open_versioned(kind: BlobKind, blob: &[u8]) -> Result<(u16, &[u8]), State
 ///
 /// Version 3 only appended fields (command audit), so a version-2 body is read by
 /// appending their default encodings; a version-1 body gets the version-2 defaults too.
+/// Version 4 appended the PPI state to `Permanent` the same way (an older body gets the
+/// PPI state of a manufactured TPM: nothing pending, the default flags).
 pub trait Body: serde::de::DeserializeOwned {
     fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error>;
     fn decode_v2(body: &[u8]) -> Result<Self, postcard::Error>;
+    fn decode_v3(body: &[u8]) -> Result<Self, postcard::Error>;
 }
 
 /// The encoding of the permanent fields version 3 appended, at their defaults.
@@ -131,19 +137,34 @@ fn permanent_v3_defaults() -> Vec<u8> {
     postcard::to_allocvec(&super::CommandAudit::default()).unwrap_or_default()
 }
 
+/// The encoding of the permanent fields version 4 appended, at their defaults.
+fn permanent_v4_defaults() -> Vec<u8> {
+    postcard::to_allocvec(&super::PpiState::default()).unwrap_or_default()
+}
+
 impl Body for super::Permanent {
-    /// One zero byte: an empty map of persistent objects; then the version-3 fields.
+    /// One zero byte: an empty map of persistent objects; then the version-3 and
+    /// version-4 fields.
     fn decode_v1(body: &[u8]) -> Result<Self, postcard::Error> {
         let mut v = body.to_vec();
         v.push(0);
         v.extend_from_slice(&permanent_v3_defaults());
+        v.extend_from_slice(&permanent_v4_defaults());
         postcard::from_bytes(&v)
     }
 
-    /// The default command audit state (as manufactured).
+    /// The default command audit state (as manufactured), then the version-4 fields.
     fn decode_v2(body: &[u8]) -> Result<Self, postcard::Error> {
         let mut v = body.to_vec();
         v.extend_from_slice(&permanent_v3_defaults());
+        v.extend_from_slice(&permanent_v4_defaults());
+        postcard::from_bytes(&v)
+    }
+
+    /// The PPI state of a manufactured TPM.
+    fn decode_v3(body: &[u8]) -> Result<Self, postcard::Error> {
+        let mut v = body.to_vec();
+        v.extend_from_slice(&permanent_v4_defaults());
         postcard::from_bytes(&v)
     }
 }
@@ -159,6 +180,11 @@ impl Body for super::Volatile {
         v.push(0);
         postcard::from_bytes(&v)
     }
+
+    /// Version 4 did not change the volatile body.
+    fn decode_v3(body: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes(body)
+    }
 }
 
 pub fn encode<T: serde::Serialize>(kind: BlobKind, value: &T) -> Vec<u8> {
@@ -172,6 +198,7 @@ pub fn decode<T: Body>(kind: BlobKind, blob: &[u8]) -> Result<T, StateError> {
     let value = match version {
         1 => T::decode_v1(body),
         2 => T::decode_v2(body),
+        3 => T::decode_v3(body),
         _ => postcard::from_bytes(body),
     };
     value.map_err(|e| StateError::Decode(e.to_string()))

@@ -8,11 +8,13 @@
 
 pub mod blob;
 mod permanent;
+mod ppi;
 mod session;
 mod v1;
 mod volatile;
 
 pub use permanent::*;
+pub use ppi::*;
 pub use session::*;
 pub use volatile::*;
 

@@ -55,6 +55,9 @@ pub struct Permanent {
     pub persistent: BTreeMap<u32, crate::object::Object>,
     /// Command audit: the list, the algorithm and the counter. (State version 3.)
     pub audit: CommandAudit,
+    /// Physical Presence Interface: the queued request, the last result, the flags.
+    /// (State version 4.)
+    pub ppi: super::PpiState,
 }
 
 /// The persistent part of command audit (Part 1, "Command Audit"; Part 3, §21.2).
