@@ -1,4 +1,4 @@
-//! `ferrotpm eventlog`: show, replay and verify TCG PC Client event logs.
+//! `ferrotpm eventlog`: show, replay, verify and simulate TCG PC Client event logs.
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -15,7 +15,13 @@ pub struct EventlogArgs {
 enum EventlogCmd {
     /// Print the events of a log.
     Show {
-        file: PathBuf,
+        /// The firmware log (optional with --drtm).
+        #[arg(required_unless_present = "drtm")]
+        file: Option<PathBuf>,
+        /// A DRTM log (TXT event container or the TPM 2.0 form), shown after the firmware
+        /// log.
+        #[arg(long)]
+        drtm: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// YAML layout: tpm2_eventlog's --eventlog-version.
@@ -24,16 +30,19 @@ enum EventlogCmd {
     },
     /// Replay a log: the PCR values it computes, per bank.
     Replay {
-        file: PathBuf,
+        /// The firmware log (optional with --drtm).
+        #[arg(required_unless_present = "drtm")]
+        file: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Start every PCR at zero, as tpm2_eventlog does (default: the PC Client platform
         /// values — PCR 0 from StartupLocality, PCRs 17–22 all-ones).
         #[arg(long)]
         tpm2_tools: bool,
-        /// The platform performed a DRTM launch: PCRs 17–22 start at zero.
+        /// The DRTM log of a DRTM launch: PCRs 17–22 from it, starting at zero (the DRTM
+        /// reset); its extends count in.
         #[arg(long)]
-        drtm: bool,
+        drtm: Option<PathBuf>,
     },
     /// Verify a log against a TPM's PCRs: which match, where a mismatch starts, and (from
     /// a live TPM's pcrUpdateCounter) how many extends the log does not show. Exit status
@@ -53,10 +62,14 @@ enum EventlogCmd {
         ima: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// The platform performed a DRTM launch: PCRs 17–22 start at zero.
+        /// The DRTM log of a DRTM launch: PCRs 17–22 from it, starting at zero (the DRTM
+        /// reset); its extends count in.
         #[arg(long)]
-        drtm: bool,
+        drtm: Option<PathBuf>,
     },
+    /// Drive a started, fresh TPM through a simulated measured boot (UEFI, optionally a
+    /// DRTM launch and IMA) and write the matching logs.
+    Simulate(crate::eventlog_simulate::SimulateArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -73,6 +86,11 @@ fn hex(b: &[u8]) -> String {
 fn load(file: &PathBuf) -> Result<tcg_eventlog::EventLog, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     tcg_eventlog::parse(&bytes).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+fn load_drtm(file: &PathBuf) -> Result<tcg_eventlog::drtm::DrtmLog, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    tcg_eventlog::drtm::parse(&bytes).map_err(|e| format!("{} (DRTM log): {e}", file.display()))
 }
 
 /// A one-line summary of an event's decoded data.
@@ -96,72 +114,65 @@ fn run(a: EventlogArgs) -> Result<(), String> {
     match a.cmd {
         EventlogCmd::Show {
             file,
+            drtm,
             format,
             yaml_version,
         } => {
-            let log = load(&file)?;
-            match format {
-                Format::Json => println!(
-                    "{}",
-                    tcg_eventlog::to_json(
-                        &log,
-                        &ReplayOptions {
-                            mode: ReplayMode::Platform,
-                            drtm: false
-                        }
-                    )
-                ),
-                Format::Yaml => {
-                    let v = if yaml_version == 1 {
-                        yaml::YamlVersion::V1
-                    } else {
-                        yaml::YamlVersion::V2
-                    };
-                    print!("{}", yaml::render(&log, v));
-                }
-                Format::Table => {
+            if let Some(f) = &file {
+                let log = load(f)?;
+                show(&log, format, yaml_version);
+                // The process ends here: a big log need not be freed piece by piece.
+                std::mem::forget(log);
+            }
+            if let Some(d) = &drtm {
+                let d = load_drtm(d)?;
+                if format == Format::Table {
+                    let c = d.container.as_ref().map_or(String::new(), |c| {
+                        format!(
+                            " (TXT event container {}.{}, {} bytes, events at {}..{})",
+                            c.container_version.0,
+                            c.container_version.1,
+                            c.size,
+                            c.pcr_events_offset,
+                            c.next_event_offset
+                        )
+                    });
                     println!(
-                        "{:>4}  {:>3}  {:<34} {:<18} details",
-                        "#", "PCR", "type", "digest"
+                        "DRTM log{c}: {} events, {} bytes free",
+                        d.log.events.len(),
+                        d.free
                     );
-                    for e in &log.events {
-                        let name = tcg_eventlog::event_type_name(e.event_type)
-                            .map(str::to_string)
-                            .unwrap_or_else(|| format!("{:#x}", e.event_type));
-                        let d = e
-                            .digests
-                            .iter()
-                            .find(|d| d.alg == 0x000B)
-                            .or(e.digests.first());
-                        let dh = d
-                            .map(|d| hex(&d.bytes[..d.bytes.len().min(8)]))
-                            .unwrap_or_default();
-                        println!(
-                            "{:>4}  {:>3}  {:<34} {:<18} {}",
-                            e.number,
-                            e.pcr,
-                            name,
-                            dh,
-                            summary(e)
-                        );
-                    }
                 }
+                show(&d.log, format, yaml_version);
             }
         }
         EventlogCmd::Verify { .. } => unreachable!("handled by main"),
+        EventlogCmd::Simulate(s) => crate::eventlog_simulate::run(s)?,
         EventlogCmd::Replay {
             file,
             format,
             tpm2_tools,
             drtm,
         } => {
-            let log = load(&file)?;
             let mode = if tpm2_tools {
                 ReplayMode::Tpm2Tools
             } else {
                 ReplayMode::Platform
             };
-            let r = tcg_eventlog::replay(&log, &ReplayOptions { mode, drtm });
+            let opts = ReplayOptions {
+                mode,
+                drtm: drtm.is_some(),
+            };
+            let fw = file.as_ref().map(load).transpose()?;
+            let mut r = fw.as_ref().map(|l| tcg_eventlog::replay(l, &opts));
+            if let Some(d) = &drtm {
+                let d = tcg_eventlog::drtm::replay_drtm(&load_drtm(d)?, mode);
+                r = Some(match r {
+                    None => d,
+                    Some(f) => merge_drtm(f, d),
+                });
+            }
+            let r = r.ok_or("a log is needed")?;
             match format {
                 Format::Json | Format::Yaml => {
                     println!(
@@ -197,6 +208,77 @@ fn run(a: EventlogArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The firmware log's replay with PCRs 17–22 taken from the DRTM log's.
+fn merge_drtm(mut fw: tcg_eventlog::Replay, d: tcg_eventlog::Replay) -> tcg_eventlog::Replay {
+    use tcg_eventlog::verify::DRTM_PCRS;
+    for b in &mut fw.banks {
+        b.pcrs.retain(|p, _| !DRTM_PCRS.contains(p));
+    }
+    for db in d.banks {
+        match fw.banks.iter_mut().find(|b| b.alg == db.alg) {
+            Some(b) => b.pcrs.extend(db.pcrs),
+            None => fw.banks.push(db),
+        }
+    }
+    fw.warnings.extend(d.warnings);
+    fw
+}
+
+fn show(log: &tcg_eventlog::EventLog, format: Format, yaml_version: u8) {
+    match format {
+        Format::Json => println!(
+            "{}",
+            tcg_eventlog::to_json(
+                log,
+                &ReplayOptions {
+                    mode: ReplayMode::Platform,
+                    drtm: false
+                }
+            )
+        ),
+        Format::Yaml => {
+            let v = if yaml_version == 1 {
+                yaml::YamlVersion::V1
+            } else {
+                yaml::YamlVersion::V2
+            };
+            print!("{}", yaml::render(log, v));
+        }
+        Format::Table => {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = writeln!(
+                out,
+                "{:>4}  {:>3}  {:<34} {:<18} details",
+                "#", "PCR", "type", "digest"
+            );
+            for e in &log.events {
+                let name = tcg_eventlog::event_type_name(e.event_type)
+                    .or_else(|| tcg_eventlog::drtm::txt::event_type_name(e.event_type))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{:#x}", e.event_type));
+                let d = e
+                    .digests
+                    .iter()
+                    .find(|d| d.alg == 0x000B)
+                    .or(e.digests.first());
+                let dh = d
+                    .map(|d| hex(&d.bytes[..d.bytes.len().min(8)]))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{:>4}  {:>3}  {:<34} {:<18} {}",
+                    e.number,
+                    e.pcr,
+                    name,
+                    dh,
+                    summary(e)
+                );
+            }
+        }
+    }
+}
+
 /// `verify`: whether the log is verified.
 fn verify(
     file: &PathBuf,
@@ -204,9 +286,10 @@ fn verify(
     pcrs: Option<&PathBuf>,
     ima: Option<&PathBuf>,
     format: Format,
-    drtm: bool,
+    drtm: Option<&PathBuf>,
 ) -> Result<bool, String> {
     let log = load(file)?;
+    let drtm = drtm.map(load_drtm).transpose()?;
     let ima = match ima {
         None => None,
         Some(p) => {
@@ -236,12 +319,9 @@ fn verify(
     };
     let opts = ReplayOptions {
         mode: ReplayMode::Platform,
-        drtm,
+        drtm: drtm.is_some(),
     };
-    let v = match &ima {
-        Some(entries) => tcg_eventlog::verify_with_ima(&log, &opts, entries, &values),
-        None => tcg_eventlog::verify(&log, &opts, &values),
-    };
+    let v = tcg_eventlog::verify::verify_all(&log, drtm.as_ref(), ima.as_deref(), &opts, &values);
     match format {
         Format::Json | Format::Yaml => println!(
             "{}",
@@ -249,6 +329,8 @@ fn verify(
         ),
         Format::Table => crate::eventlog_verify::print_table(&v),
     }
+    // The process ends after this: big logs need not be freed entry by entry.
+    std::mem::forget((log, ima));
     Ok(crate::eventlog_verify::verified(&v))
 }
 
@@ -268,7 +350,7 @@ pub fn main(a: EventlogArgs) -> ExitCode {
             pcrs.as_ref(),
             ima.as_ref(),
             *format,
-            *drtm,
+            drtm.as_ref(),
         ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),

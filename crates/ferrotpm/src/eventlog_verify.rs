@@ -21,7 +21,7 @@ fn be16(b: &[u8], at: usize) -> Result<u16, String> {
         .ok_or_else(|| "truncated response".to_string())
 }
 
-fn call(c: &mut TpmClient, cmd: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn call(c: &mut TpmClient, cmd: &[u8]) -> Result<Vec<u8>, String> {
     let r = c.call(cmd).map_err(|e| e.to_string())?;
     match be32(&r, 6)? {
         0 => Ok(r),
@@ -29,7 +29,7 @@ fn call(c: &mut TpmClient, cmd: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-fn command(code: u32, params: &[u8]) -> Vec<u8> {
+pub(crate) fn command(code: u32, params: &[u8]) -> Vec<u8> {
     let mut c = vec![0x80, 0x01];
     c.extend_from_slice(&((params.len() + 10) as u32).to_be_bytes());
     c.extend_from_slice(&code.to_be_bytes());
@@ -56,17 +56,18 @@ fn read_selection(r: &[u8], at: &mut usize) -> Result<Vec<(u16, u32)>, String> {
     Ok(v)
 }
 
+/// The PCR allocation, GetCapability(TPM_CAP_PCRS): (bank, bitmap of allocated PCRs).
+pub fn allocation(c: &mut TpmClient) -> Result<Vec<(u16, u32)>, String> {
+    let r = call(c, &command(0x17A, &[0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1]))?;
+    let mut at = 15;
+    read_selection(&r, &mut at)
+}
+
 /// Reads every allocated PCR of every bank, with the update counter; retried if the
 /// counter moved during the reads (another extend came between them).
 pub fn read_tpm(address: &str) -> Result<TpmPcrs, String> {
     let mut c = TpmClient::connect(address, Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    // GetCapability(TPM_CAP_PCRS): the allocation.
-    let r = call(
-        &mut c,
-        &command(0x17A, &[0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1]),
-    )?;
-    let mut at = 15;
-    let allocation = read_selection(&r, &mut at)?;
+    let allocation = allocation(&mut c)?;
     for _ in 0..3 {
         let mut out = TpmPcrs::default();
         let mut counters = Vec::new();
@@ -166,11 +167,18 @@ pub fn print_table(v: &Verification) {
         let bank = p
             .bank
             .map_or_else(|| format!("{:#06x}", p.alg), str::to_string);
+        let src = if p.drtm { ", DRTM log" } else { "" };
         if p.matches {
-            println!("{bank:>6} {:>2}  match     ({} events)", p.pcr, p.events);
+            println!(
+                "{bank:>6} {:>2}  match     ({} events{src})",
+                p.pcr, p.events
+            );
             continue;
         }
-        println!("{bank:>6} {:>2}  MISMATCH  ({} events)", p.pcr, p.events);
+        println!(
+            "{bank:>6} {:>2}  MISMATCH  ({} events{src})",
+            p.pcr, p.events
+        );
         println!("            tpm {}", hex(&p.tpm));
         println!("            log {}", hex(&p.log));
         match (p.matches_after_event, p.first_unmatched_event) {

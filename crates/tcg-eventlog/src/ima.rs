@@ -271,6 +271,49 @@ pub fn parse_ascii(text: &str) -> Result<Vec<ImaEntry>, ParseError> {
     Ok(out)
 }
 
+/// The binary form of `entries` (what [`parse_binary`] reads).
+pub fn encode_binary(entries: &[ImaEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        out.extend_from_slice(&e.pcr.to_le_bytes());
+        out.extend_from_slice(&e.template_hash);
+        field(&mut out, e.template.as_bytes());
+        field(&mut out, &e.data);
+    }
+    out
+}
+
+/// The ASCII form of `ima-ng` (and `ima-sig`/`ima-buf`) entries as the kernel prints them:
+/// `pcr template-hash template d-ng name [hex fields]`. `None` for other templates.
+pub fn encode_ascii(entries: &[ImaEntry]) -> Option<String> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for e in entries {
+        if !matches!(e.template.as_str(), "ima-ng" | "ima-sig" | "ima-buf") {
+            return None;
+        }
+        let f = e.fields();
+        let d = f.first()?;
+        let sep = d.iter().position(|b| *b == 0)?;
+        let alg = std::str::from_utf8(d.get(..sep)?).ok()?;
+        let _ = write!(
+            out,
+            "{} {} {} {}{} {}",
+            e.pcr,
+            crate::types::hex(&e.template_hash),
+            e.template,
+            alg,
+            crate::types::hex(&d[sep + 1..]),
+            e.name()
+        );
+        for x in f.iter().skip(2) {
+            let _ = write!(out, " {}", crate::types::hex(x));
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
 /// How the kernel filled a non-SHA-1 bank (Linux `ima_calc_field_array_hash`): with the
 /// bank's own hash when its crypto is available when IMA starts, else the SHA-1 digest
 /// zero-padded — so a bank whose hash is a module (SHA-384 in an initramfs) gets the
@@ -287,15 +330,43 @@ pub fn replay(
     alg: HashAlg,
     how: BankDigest,
 ) -> std::collections::BTreeMap<u32, Vec<u8>> {
+    let n = alg.digest_size();
     let mut pcrs = std::collections::BTreeMap::new();
+    // The running value of the PCR of the latest entries (nearly always PCR 10), kept out
+    // of the map until another PCR comes; digests go through stack buffers.
+    let mut current: Option<(u32, [u8; 64])> = None;
+    let (mut d, mut next) = ([0u8; 64], [0u8; 64]);
     for e in entries {
-        let v = pcrs
-            .entry(e.pcr)
-            .or_insert_with(|| vec![0u8; alg.digest_size()]);
-        *v = Hasher::new(alg)
-            .with(v)
-            .with(&e.extend_digest(alg, how))
-            .finish();
+        let value = match &mut current {
+            Some((p, v)) if *p == e.pcr => v,
+            slot => {
+                if let Some((p, v)) = slot.take() {
+                    pcrs.insert(p, v[..n].to_vec());
+                }
+                let mut v = [0u8; 64];
+                if let Some(old) = pcrs.get(&e.pcr) {
+                    v[..n].copy_from_slice(old);
+                }
+                &mut slot.insert((e.pcr, v)).1
+            }
+        };
+        if e.is_violation() {
+            d[..n].fill(0xff);
+        } else if alg == HashAlg::Sha1 || how == BankDigest::PaddedSha1 {
+            let t = e.template_hash.len().min(n);
+            d[..n].fill(0);
+            d[..t].copy_from_slice(&e.template_hash[..t]);
+        } else {
+            Hasher::new(alg).with(&e.data).finish_into(&mut d);
+        }
+        Hasher::new(alg)
+            .with(&value[..n])
+            .with(&d[..n])
+            .finish_into(&mut next);
+        value[..n].copy_from_slice(&next[..n]);
+    }
+    if let Some((p, v)) = current {
+        pcrs.insert(p, v[..n].to_vec());
     }
     pcrs
 }
@@ -338,4 +409,33 @@ pub fn check_boot_aggregate(
         ok |= h.finish() == digest;
     }
     Some(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_is_the_fold_of_the_extends_per_pcr() {
+        let mut entries = crate::simulate::ima_entries(5, 12, &[7; 32]);
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.pcr = [10, 10, 11, 10, 12, 11][i % 6];
+        }
+        entries[4].template_hash = vec![0; 20]; // a violation
+        for alg in [HashAlg::Sha1, HashAlg::Sha256, HashAlg::Sha384] {
+            for how in [BankDigest::Hashed, BankDigest::PaddedSha1] {
+                let mut want = std::collections::BTreeMap::new();
+                for e in &entries {
+                    let v = want
+                        .entry(e.pcr)
+                        .or_insert_with(|| vec![0u8; alg.digest_size()]);
+                    *v = Hasher::new(alg)
+                        .with(v)
+                        .with(&e.extend_digest(alg, how))
+                        .finish();
+                }
+                assert_eq!(replay(&entries, alg, how), want, "{alg:?} {how:?}");
+            }
+        }
+    }
 }

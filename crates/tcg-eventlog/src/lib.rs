@@ -12,6 +12,9 @@
 //!   starts, and the extends the log does not show (from `pcrUpdateCounter`).
 //! - [`ima`]: Linux IMA measurement logs (binary and ASCII), template-hash checks,
 //!   `boot_aggregate`, replay into PCR 10.
+//! - [`drtm`]: DRTM logs (the TXT event container and the TPM 2.0 form Secure Launch
+//!   exposes), replayed into PCRs 17–22 from the DRTM reset.
+//! - [`simulate`]: the measurements and logs of a simulated measured boot (UEFI, DRTM, IMA).
 //! - [`yaml::render`]: YAML as `tpm2_eventlog` prints it; [`to_json`]: a JSON view.
 //!
 //! ```
@@ -28,12 +31,14 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod drtm;
 pub mod error;
 pub mod ima;
 pub mod json;
 pub mod parse;
 mod reader;
 pub mod replay;
+pub mod simulate;
 pub mod types;
 pub mod verify;
 pub mod yaml;

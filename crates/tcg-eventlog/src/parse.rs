@@ -301,8 +301,29 @@ fn pcr_event2(r: &mut Reader<'_>, spec: &SpecId, number: usize) -> Result<Event,
 /// type EV_NO_ACTION whose data begins with "Spec ID Event03" makes the log crypto-agile
 /// (PFP §10.4.5.1); anything else is read as a SHA-1 legacy log.
 pub fn parse(bytes: &[u8]) -> Result<EventLog, ParseError> {
+    parse_region(bytes, 0, false).map(|(log, _)| log)
+}
+
+/// Parses the events in `bytes[start..]` (offsets stay those of `bytes`). With
+/// `zero_padded`, the events end where only zero bytes remain (the free space of a
+/// buffer the log was written into, as DRTM logs are); no event starts with eight zero
+/// bytes and a digest count of zero, so the end is unambiguous for crypto-agile logs.
+/// Returns the log and the offset where its events end.
+pub(crate) fn parse_region(
+    bytes: &[u8],
+    start: usize,
+    zero_padded: bool,
+) -> Result<(EventLog, usize), ParseError> {
     let mut r = Reader::new(bytes);
-    if r.is_empty() {
+    r.take(start as u64, "log header")?;
+    // Where the trailing zero bytes begin.
+    let zeros = if zero_padded {
+        bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1)
+    } else {
+        bytes.len()
+    };
+    let more = |r: &Reader<'_>| !r.is_empty() && r.offset() < zeros;
+    if !more(&r) {
         return Err(r.error(ErrorKind::Empty));
     }
     r.event = Some(0);
@@ -310,42 +331,50 @@ pub fn parse(bytes: &[u8]) -> Result<EventLog, ParseError> {
     let agile = first.event_type == ev::NO_ACTION && first.data.starts_with(SPEC_ID_EVENT03);
     if !agile {
         let mut events = vec![first];
-        while !r.is_empty() {
+        while more(&r) {
             let n = events.len();
             r.event = Some(n);
             events.push(pcr_event(&mut r, n)?);
         }
-        return Ok(EventLog {
-            format: LogFormat::Sha1Legacy,
-            spec_id: None,
-            events,
-        });
+        let end = r.offset();
+        return Ok((
+            EventLog {
+                format: LogFormat::Sha1Legacy,
+                spec_id: None,
+                events,
+            },
+            end,
+        ));
     }
     // The Spec ID event must be in PCR 0 with an all-zero digest (PFP §10.4.5.1).
     if first.pcr != 0 {
         return Err(ParseError {
-            offset: 0,
+            offset: first.offset,
             event: Some(0),
             kind: ErrorKind::BadSpecId("PCRIndex is not 0"),
         });
     }
     if first.digests[0].bytes.iter().any(|&b| b != 0) {
         return Err(ParseError {
-            offset: 8,
+            offset: first.offset + 8,
             event: Some(0),
             kind: ErrorKind::BadSpecId("digest is not all zero"),
         });
     }
     let spec = SpecId::parse(&first.data, first.offset + 32, Some(0))?;
     let mut events = vec![first];
-    while !r.is_empty() {
+    while more(&r) {
         let n = events.len();
         r.event = Some(n);
         events.push(pcr_event2(&mut r, &spec, n)?);
     }
-    Ok(EventLog {
-        format: LogFormat::CryptoAgile,
-        spec_id: Some(spec),
-        events,
-    })
+    let end = r.offset();
+    Ok((
+        EventLog {
+            format: LogFormat::CryptoAgile,
+            spec_id: Some(spec),
+            events,
+        },
+        end,
+    ))
 }

@@ -168,7 +168,10 @@ pub fn replay_with_history(log: &EventLog, opts: &ReplayOptions) -> (Replay, His
     (r, h)
 }
 
-fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut History>) -> Replay {
+/// Logs with more events than this replay each bank on its own thread.
+const PARALLEL_EVENTS: usize = 4096;
+
+fn replay_inner(log: &EventLog, opts: &ReplayOptions, history: Option<&mut History>) -> Replay {
     let mut banks: Vec<BankState> = match &log.spec_id {
         Some(s) => s
             .algorithms
@@ -188,7 +191,72 @@ fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut H
         }],
     };
     banks.sort_by_key(|b| b.alg);
-    let mut warnings = Vec::new();
+    let keep = history.is_some();
+    // Banks are independent: each is replayed on its own (in parallel for big logs), and
+    // the warnings are merged back into log order.
+    let done: Vec<(BankState, Vec<Staged>, History)> =
+        if banks.len() > 1 && log.events.len() > PARALLEL_EVENTS {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = banks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, b)| s.spawn(move || replay_bank(log, opts, b, i == 0, keep)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        } else {
+            banks
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| replay_bank(log, opts, b, i == 0, keep))
+                .collect()
+        };
+    let mut staged = Vec::new();
+    let mut out = Vec::with_capacity(done.len());
+    for (i, (b, w, h)) in done.into_iter().enumerate() {
+        staged.extend(
+            w.into_iter()
+                .map(|(event, stage, warning)| (event, stage, i, warning)),
+        );
+        out.push((b, h));
+    }
+    staged.sort_by_key(|(event, stage, bank, _)| (*event, *stage, *bank));
+    let mut banks_out = Vec::with_capacity(out.len());
+    let mut hist_out = History::new();
+    for (b, h) in out {
+        hist_out.extend(h);
+        banks_out.push(Bank {
+            alg: b.alg,
+            name: alg_name(b.alg),
+            computed: b.hash.is_some(),
+            pcrs: b.pcrs,
+        });
+    }
+    if let Some(h) = history {
+        *h = hist_out;
+    }
+    Replay {
+        banks: banks_out,
+        warnings: staged.into_iter().map(|(_, _, _, w)| w).collect(),
+    }
+}
+
+/// A warning with its place in log order: (event, stage within the event, warning).
+type Staged = (usize, u8, Warning);
+
+/// Replays one bank; `first` also reports the warnings that are not per bank.
+fn replay_bank(
+    log: &EventLog,
+    opts: &ReplayOptions,
+    mut b: BankState,
+    first: bool,
+    keep: bool,
+) -> (BankState, Vec<Staged>, History) {
+    let mut hist = History::new();
+    let mut warnings: Vec<Staged> = Vec::new();
     let mut locality = 0u8;
     let mut pcr0_extended = false;
     let skip = usize::from(log.spec_id.is_some());
@@ -196,11 +264,15 @@ fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut H
     let old_tools = opts.mode == ReplayMode::Tpm2Tools54;
 
     for e in log.events.iter().skip(skip) {
-        if e.pcr > 23 {
-            warnings.push(Warning::PcrOutOfRange {
-                event: e.number,
-                pcr: e.pcr,
-            });
+        if e.pcr > 23 && first {
+            warnings.push((
+                e.number,
+                0,
+                Warning::PcrOutOfRange {
+                    event: e.number,
+                    pcr: e.pcr,
+                },
+            ));
         }
         if e.event_type == ev::NO_ACTION && !(old_tools && e.encoding == Encoding::PcrEvent2) {
             let is_locality = e.pcr == 0
@@ -210,19 +282,21 @@ fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut H
                 && !old_tools;
             if is_locality {
                 if pcr0_extended {
-                    warnings.push(Warning::LateStartupLocality { event: e.number });
+                    if first {
+                        warnings.push((
+                            e.number,
+                            1,
+                            Warning::LateStartupLocality { event: e.number },
+                        ));
+                    }
                 } else {
                     locality = e.data[16];
-                    set_pcr0_locality(&mut banks, locality);
+                    set_pcr0_locality(std::slice::from_mut(&mut b), locality);
                 }
             }
             // tpm2_eventlog lists a PCR once a crypto-agile event names it, even unextended.
-            if tpm2_tools && e.encoding == Encoding::PcrEvent2 {
-                for b in banks.iter_mut() {
-                    if e.digest(b.alg).is_some() {
-                        b.entry(e.pcr, opts, locality);
-                    }
-                }
+            if tpm2_tools && e.encoding == Encoding::PcrEvent2 && e.digest(b.alg).is_some() {
+                b.entry(e.pcr, opts, locality);
             }
             continue;
         }
@@ -230,47 +304,37 @@ fn replay_inner(log: &EventLog, opts: &ReplayOptions, mut history: Option<&mut H
             // H-CRTM: PCR 0 was reset by _TPM_Hash_Start at locality 4 (Part 1 §34.3).
             if e.event_type == ev::EFI_HCRTM_EVENT && !pcr0_extended {
                 locality = 4;
-                set_pcr0_locality(&mut banks, locality);
+                set_pcr0_locality(std::slice::from_mut(&mut b), locality);
             }
             pcr0_extended = true;
         }
-        for b in banks.iter_mut() {
-            let Some(d) = e.digest(b.alg) else {
-                warnings.push(Warning::MissingDigest {
+        let Some(d) = e.digest(b.alg) else {
+            warnings.push((
+                e.number,
+                2,
+                Warning::MissingDigest {
                     event: e.number,
                     alg: b.alg,
-                });
-                continue;
-            };
-            let (hash, alg) = (b.hash, b.alg);
-            let p = b.entry(e.pcr, opts, locality);
-            if let Some(hist) = history.as_deref_mut() {
-                let start = p.value.clone();
-                hist.entry((alg, e.pcr))
-                    .or_insert_with(|| vec![(None, start)]);
-            }
-            p.extends += 1;
-            if let Some(h) = hash {
-                p.value = Hasher::new(h).with(&p.value).with(d).finish();
-            }
-            if let Some(hist) = history.as_deref_mut() {
-                if let Some(v) = hist.get_mut(&(alg, e.pcr)) {
-                    v.push((Some(e.number), p.value.clone()));
-                }
+                },
+            ));
+            continue;
+        };
+        let (hash, alg) = (b.hash, b.alg);
+        let p = b.entry(e.pcr, opts, locality);
+        if keep {
+            let start = p.value.clone();
+            hist.entry((alg, e.pcr))
+                .or_insert_with(|| vec![(None, start)]);
+        }
+        p.extends += 1;
+        if let Some(h) = hash {
+            p.value = Hasher::new(h).with(&p.value).with(d).finish();
+        }
+        if keep {
+            if let Some(v) = hist.get_mut(&(alg, e.pcr)) {
+                v.push((Some(e.number), p.value.clone()));
             }
         }
     }
-
-    Replay {
-        banks: banks
-            .into_iter()
-            .map(|b| Bank {
-                alg: b.alg,
-                name: alg_name(b.alg),
-                computed: b.hash.is_some(),
-                pcrs: b.pcrs,
-            })
-            .collect(),
-        warnings,
-    }
+    (b, warnings, hist)
 }

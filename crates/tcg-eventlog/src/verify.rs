@@ -59,6 +59,9 @@ pub struct PcrVerdict {
     /// (when `matches_after_event` found the point), or the first event of the PCR.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_unmatched_event: Option<usize>,
+    /// The verdict is the DRTM log's (event numbers are that log's).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub drtm: bool,
 }
 
 /// The result of [`verify`].
@@ -137,6 +140,7 @@ pub fn verify(log: &EventLog, opts: &ReplayOptions, tpm: &TpmPcrs) -> Verificati
                 events,
                 matches_after_event: after,
                 first_unmatched_event: first,
+                drtm: false,
             });
         }
     }
@@ -163,36 +167,68 @@ pub fn verify_with_ima(
     ima: &[crate::ima::ImaEntry],
     tpm: &TpmPcrs,
 ) -> Verification {
+    // The template-hash checks run beside the replays (they need only the entries).
+    std::thread::scope(|s| {
+        let bad = s.spawn(|| {
+            ima.iter()
+                .filter(|e| !e.hash_ok())
+                .map(|e| e.number)
+                .collect::<Vec<_>>()
+        });
+        let mut v = verify_ima_pcrs(log, opts, ima, tpm);
+        if let Some(i) = v.ima.as_mut() {
+            i.bad_template_hashes = bad.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+        v
+    })
+}
+
+/// [`verify_with_ima`] without the template-hash checks.
+fn verify_ima_pcrs(
+    log: &EventLog,
+    opts: &ReplayOptions,
+    ima: &[crate::ima::ImaEntry],
+    tpm: &TpmPcrs,
+) -> Verification {
     use crate::ima::{check_boot_aggregate, replay as ima_replay, BankDigest};
     let mut v = verify(log, opts, tpm);
     let fw = crate::replay::replay(log, opts);
     let mut bank_digests = Vec::new();
+    let ima_pcrs: std::collections::BTreeSet<u32> = ima.iter().map(|e| e.pcr).collect();
     for p in v.pcrs.iter_mut() {
         let Some(alg) = crate::types::hash_alg(p.alg) else {
             continue;
         };
-        if !ima.iter().any(|e| e.pcr == p.pcr) {
+        if !ima_pcrs.contains(&p.pcr) {
             continue;
         }
-        // The kernel's choice per bank: whichever of the two ways gives the TPM's value.
-        let ways = [BankDigest::Hashed, BankDigest::PaddedSha1];
-        let values: Vec<_> = ways
-            .iter()
-            .map(|w| {
-                ima_replay(ima, alg, *w)
-                    .get(&p.pcr)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .collect();
-        let pick = values.iter().position(|x| *x == p.tpm);
-        if let Some(i) = pick {
-            if alg != tpm2_types::HashAlg::Sha1 && !bank_digests.iter().any(|(a, _)| *a == p.alg) {
-                bank_digests.push((p.alg, ways[i]));
+        // The kernel's choice per bank: whichever of the two ways gives the TPM's value
+        // (the second is only computed when the first does not; SHA-1 has one way).
+        let value = |w| {
+            ima_replay(ima, alg, w)
+                .get(&p.pcr)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let hashed = value(BankDigest::Hashed);
+        let (log, way) = if hashed == p.tpm || alg == tpm2_types::HashAlg::Sha1 {
+            (hashed, BankDigest::Hashed)
+        } else {
+            let padded = value(BankDigest::PaddedSha1);
+            if padded == p.tpm {
+                (padded, BankDigest::PaddedSha1)
+            } else {
+                (hashed, BankDigest::Hashed)
             }
+        };
+        p.matches = log == p.tpm;
+        if p.matches
+            && alg != tpm2_types::HashAlg::Sha1
+            && !bank_digests.iter().any(|(a, _)| *a == p.alg)
+        {
+            bank_digests.push((p.alg, way));
         }
-        p.log = values[pick.unwrap_or(0)].clone();
-        p.matches = pick.is_some();
+        p.log = log;
         p.events = ima.iter().filter(|e| e.pcr == p.pcr).count();
         p.matches_after_event = None;
         p.first_unmatched_event = None;
@@ -214,14 +250,61 @@ pub fn verify_with_ima(
     });
     v.ima = Some(ImaCheck {
         entries: ima.len(),
-        bad_template_hashes: ima
-            .iter()
-            .filter(|e| !e.hash_ok())
-            .map(|e| e.number)
-            .collect(),
+        bad_template_hashes: Vec::new(),
         boot_aggregate,
         bank_digests,
     });
+    v
+}
+
+/// The PCRs a DRTM launch owns (reset by `_TPM_Hash_End`, extended by the DRTM log).
+pub const DRTM_PCRS: std::ops::RangeInclusive<u32> = 17..=22;
+
+/// Verifies the firmware log, the DRTM log (PCRs 17–22, from the DRTM reset) and the IMA
+/// log together against `tpm`: every PCR is judged by the log that extends it, and the
+/// update counter is checked against the extends of all of them.
+pub fn verify_all(
+    log: &EventLog,
+    drtm: Option<&crate::drtm::DrtmLog>,
+    ima: Option<&[crate::ima::ImaEntry]>,
+    opts: &ReplayOptions,
+    tpm: &TpmPcrs,
+) -> Verification {
+    let fw = |opts: &ReplayOptions, tpm: &TpmPcrs| match ima {
+        Some(entries) => verify_with_ima(log, opts, entries, tpm),
+        None => verify(log, opts, tpm),
+    };
+    let Some(d) = drtm else {
+        return fw(opts, tpm);
+    };
+    let opts = ReplayOptions {
+        drtm: true,
+        ..*opts
+    };
+    let part = |drtm_part: bool| TpmPcrs {
+        banks: tpm
+            .banks
+            .iter()
+            .map(|(alg, pcrs)| {
+                let keep = pcrs
+                    .iter()
+                    .filter(|(p, _)| DRTM_PCRS.contains(*p) == drtm_part)
+                    .map(|(p, v)| (*p, v.clone()))
+                    .collect();
+                (*alg, keep)
+            })
+            .collect(),
+        update_counter: tpm.update_counter,
+    };
+    let mut v = fw(&opts, &part(false));
+    let dv = verify(&d.log, &opts, &part(true));
+    v.pcrs
+        .extend(dv.pcrs.into_iter().map(|p| PcrVerdict { drtm: true, ..p }));
+    v.pcrs.sort_by_key(|p| (p.alg, p.pcr));
+    v.logged_extends += dv.logged_extends;
+    v.unlogged_extends = v.unlogged_extends.map(|u| u - dv.logged_extends as i64);
+    v.all_match = v.pcrs.iter().all(|p| p.matches);
+    v.warnings.extend(dv.warnings);
     v
 }
 

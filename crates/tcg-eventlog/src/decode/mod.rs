@@ -173,6 +173,10 @@ fn decode(e: &Event) -> Result<EventData, ParseError> {
         ev::EFI_GPT_EVENT | ev::EFI_GPT_EVENT2 => EventData::Gpt(uefi::gpt(&mut r)?),
         ev::EFI_HANDOFF_TABLES => handoff(&mut r, false)?,
         ev::EFI_HANDOFF_TABLES2 => handoff(&mut r, true)?,
+        // Linux Secure Launch's DRTM events describe what they measured in text.
+        crate::drtm::txt::SLAUNCH => EventData::Text {
+            text: decode_text(d),
+        },
         _ => EventData::Raw,
     })
 }

@@ -31,7 +31,21 @@ pub enum YamlVersion {
 
 /// Renders `log` as `tpm2_eventlog` does.
 pub fn render(log: &EventLog, version: YamlVersion) -> String {
-    let mut out = String::with_capacity(log.events.len() * 400 + 256);
+    // Room for the whole text: the hex of every digest and of the event data, and the
+    // fixed lines of each event.
+    let size: usize = log
+        .events
+        .iter()
+        .map(|e| {
+            2 * e.data.len()
+                + e.digests
+                    .iter()
+                    .map(|d| 2 * d.bytes.len() + 40)
+                    .sum::<usize>()
+                + 160
+        })
+        .sum();
+    let mut out = String::with_capacity(size + 4096);
     let v = match version {
         YamlVersion::V1 => 1,
         YamlVersion::V2 => 2,
@@ -39,12 +53,28 @@ pub fn render(log: &EventLog, version: YamlVersion) -> String {
     out.push_str("---\n");
     let _ = writeln!(out, "version: {v}");
     out.push_str("events:\n");
+    // A big log's replay (the `pcrs:` section) runs beside the rendering of its events.
+    if log.events.len() > 4096 {
+        return std::thread::scope(|s| {
+            let r = s.spawn(|| tpm2_tools_replay(log));
+            events(&mut out, log, version);
+            let r = r.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            pcrs(&mut out, &r);
+            out
+        });
+    }
+    events(&mut out, log, version);
+    pcrs(&mut out, &tpm2_tools_replay(log));
+    out
+}
+
+fn events(out: &mut String, log: &EventLog, version: YamlVersion) {
     let mut num = 0usize;
     let mut scratch = String::new();
     for e in &log.events {
         match (log.format, &log.spec_id) {
             (LogFormat::CryptoAgile, Some(spec)) if e.number == 0 => {
-                spec_id_event(&mut out, e, spec, num);
+                spec_id_event(out, e, spec, num);
                 num += 1;
                 continue;
             }
@@ -54,11 +84,9 @@ pub fn render(log: &EventLog, version: YamlVersion) -> String {
             let _ = writeln!(out, "- EventNum: {num}");
             num += 1;
         }
-        header(&mut out, e);
-        body(&mut out, &mut scratch, e, version);
+        header(out, e);
+        body(out, &mut scratch, e, version);
     }
-    pcrs(&mut out, log);
-    out
 }
 
 /// The name printed for an event type ("Unknown event type" for values no spec defines,
@@ -202,14 +230,17 @@ fn body(out: &mut String, scratch: &mut String, e: &Event, version: YamlVersion)
     }
 }
 
-fn pcrs(out: &mut String, log: &EventLog) {
-    let r = replay(
+fn tpm2_tools_replay(log: &EventLog) -> crate::replay::Replay {
+    replay(
         log,
         &ReplayOptions {
             mode: ReplayMode::Tpm2Tools,
             drtm: false,
         },
-    );
+    )
+}
+
+fn pcrs(out: &mut String, r: &crate::replay::Replay) {
     out.push_str("pcrs:\n");
     // tpm2-tools prints these banks, in this order, and no others.
     for id in [
