@@ -66,6 +66,8 @@ enum EventlogCmd {
         /// reset); its extends count in.
         #[arg(long)]
         drtm: Option<PathBuf>,
+        #[command(flatten)]
+        quote: crate::eventlog_quote::QuoteArgs,
     },
     /// Drive a started, fresh TPM through a simulated measured boot (UEFI, optionally a
     /// DRTM launch and IMA) and write the matching logs.
@@ -287,6 +289,7 @@ fn verify(
     ima: Option<&PathBuf>,
     format: Format,
     drtm: Option<&PathBuf>,
+    quote: &crate::eventlog_quote::QuoteArgs,
 ) -> Result<bool, String> {
     let log = load(file)?;
     let drtm = drtm.map(load_drtm).transpose()?;
@@ -322,16 +325,34 @@ fn verify(
         drtm: drtm.is_some(),
     };
     let v = tcg_eventlog::verify::verify_all(&log, drtm.as_ref(), ima.as_deref(), &opts, &values);
-    match format {
-        Format::Json | Format::Yaml => println!(
+    let q = match quote.quote {
+        Some(_) => Some(crate::eventlog_quote::check(quote, &values, &v)?),
+        None => None,
+    };
+    match (format, &q) {
+        (Format::Json | Format::Yaml, None) => println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         ),
-        Format::Table => crate::eventlog_verify::print_table(&v),
+        (Format::Json | Format::Yaml, Some(q)) => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"quote": q, "verification": v}))
+                .map_err(|e| e.to_string())?
+        ),
+        (Format::Table, _) => {
+            if let Some(q) = &q {
+                crate::eventlog_quote::print(q);
+            }
+            crate::eventlog_verify::print_table(&v);
+        }
+    }
+    let verified = crate::eventlog_verify::verified(&v) && q.as_ref().is_none_or(|q| q.ok());
+    if format == Format::Table {
+        println!("{}", if verified { "verified" } else { "NOT verified" });
     }
     // The process ends after this: big logs need not be freed entry by entry.
     std::mem::forget((log, ima));
-    Ok(crate::eventlog_verify::verified(&v))
+    Ok(verified)
 }
 
 pub fn main(a: EventlogArgs) -> ExitCode {
@@ -342,6 +363,7 @@ pub fn main(a: EventlogArgs) -> ExitCode {
         ima,
         format,
         drtm,
+        quote,
     } = &a.cmd
     {
         return match verify(
@@ -351,6 +373,7 @@ pub fn main(a: EventlogArgs) -> ExitCode {
             ima.as_ref(),
             *format,
             drtm.as_ref(),
+            quote,
         ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),

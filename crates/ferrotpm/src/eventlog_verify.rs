@@ -161,7 +161,7 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// The human report.
+/// The human report (the caller prints the verdict: it may weigh more than this).
 pub fn print_table(v: &Verification) {
     for p in &v.pcrs {
         let bank = p
@@ -225,14 +225,6 @@ pub fn print_table(v: &Verification) {
             }
         );
     }
-    println!(
-        "{}",
-        if verified(v) {
-            "verified"
-        } else {
-            "NOT verified"
-        }
-    );
 }
 
 /// All PCRs match, no extend is unaccounted for, and the IMA log (if any) is sound.

@@ -6,6 +6,7 @@ mod attest;
 mod chardev;
 mod conn;
 mod eventlog;
+mod eventlog_quote;
 mod eventlog_simulate;
 mod eventlog_verify;
 mod ioctl;

@@ -9,7 +9,7 @@
 //! error.
 
 mod agent;
-mod verifier;
+pub(crate) mod verifier;
 
 use crate::conn::{CallError, Conn};
 use crate::eventlog_verify;
@@ -359,7 +359,12 @@ fn round_trip(
 
     let sel = selection(bank, pcrs);
     let (quoted, signature) = tpm.quote(ak_handle, nonce, &sel)?;
-    let quote = verifier::check_quote(&ak, &ak_qn, &quoted, &signature, nonce, &sel)?;
+    let expected = verifier::Expected {
+        signer: Some(&ak_qn),
+        nonce: Some(nonce),
+        selection: Some(&sel),
+    };
+    let quote = verifier::check_quote(&ak, &quoted, &signature, &expected)?;
     Ok(Round {
         ek: KeyInfo {
             kind: ek.describe(),

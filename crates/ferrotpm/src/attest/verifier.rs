@@ -198,6 +198,8 @@ pub struct QuoteCheck {
     /// `pcrDigest` as the quote states it.
     #[serde(serialize_with = "ser_hex")]
     pub pcr_digest: Vec<u8>,
+    /// The PCRs the quote covers: (bank algorithm, PCRs) in the quote's order.
+    pub quoted: Vec<(u16, Vec<u32>)>,
     pub clock: u64,
     pub reset_count: u32,
     pub restart_count: u32,
@@ -273,16 +275,24 @@ fn signature_verifies(ak: &Public, message: &[u8], sig: &Signature) -> bool {
     }
 }
 
-/// Checks a quote: `quoted` (the `TPMS_ATTEST` bytes) and `signature` from the AK whose
-/// Qualified Name is `ak_qn`, for `nonce` and the PCR selection `selection` (a marshalled
-/// `TPML_PCR_SELECTION`). Returns the checks and the decoded attestation.
+/// What a quote is checked against; `None` leaves that check out (it then reads true).
+pub struct Expected<'a> {
+    /// The AK's Qualified Name.
+    pub signer: Option<&'a [u8]>,
+    /// The verifier's nonce (`extraData`).
+    pub nonce: Option<&'a [u8]>,
+    /// The PCR selection asked for (a marshalled `TPML_PCR_SELECTION`).
+    pub selection: Option<&'a [u8]>,
+}
+
+/// Checks a quote: `quoted` (the `TPMS_ATTEST` bytes) and `signature` from the AK `ak`,
+/// against what was `expected`. Returns the checks, the stated PCR digest and the PCRs it
+/// covers.
 pub fn check_quote(
     ak: &Public,
-    ak_qn: &[u8],
     quoted: &[u8],
     signature: &[u8],
-    nonce: &[u8],
-    selection: &[u8],
+    expected: &Expected<'_>,
 ) -> Result<QuoteCheck, String> {
     let mut r = Reader::new(signature);
     let sig = Signature::read(&mut r).map_err(|e| format!("malformed signature ({e})"))?;
@@ -294,8 +304,12 @@ pub fn check_quote(
     let mut check = QuoteCheck {
         signature: signature_verifies(ak, quoted, &sig),
         generated: attest.magic == TPM_GENERATED_VALUE,
-        nonce: ct_eq(attest.extra_data.as_slice(), nonce),
-        signer: attest.qualified_signer.as_slice() == ak_qn,
+        nonce: expected
+            .nonce
+            .is_none_or(|n| ct_eq(attest.extra_data.as_slice(), n)),
+        signer: expected
+            .signer
+            .is_none_or(|q| attest.qualified_signer.as_slice() == q),
         clock: attest.clock_info.clock,
         reset_count: attest.clock_info.reset_count,
         restart_count: attest.clock_info.restart_count,
@@ -310,8 +324,13 @@ pub fn check_quote(
         } => {
             let mut sel = Vec::new();
             pcr_select.encode(&mut sel);
-            check.selection = sel == selection;
+            check.selection = expected.selection.is_none_or(|want| sel == want);
             check.pcr_digest = pcr_digest.as_slice().to_vec();
+            check.quoted = pcr_select
+                .0
+                .iter()
+                .map(|b| (b.hash.id(), b.select.iter().map(|p| p as u32).collect()))
+                .collect();
         }
         _ => check.generated = false,
     }
@@ -352,6 +371,14 @@ mod tests {
     }
 
     const SELECTION: [u8; 10] = [0, 0, 0, 1, 0, 0x0B, 3, 0x81, 0, 0];
+
+    fn exp<'a>(signer: &'a [u8], nonce: &'a [u8], selection: &'a [u8]) -> Expected<'a> {
+        Expected {
+            signer: Some(signer),
+            nonce: Some(nonce),
+            selection: Some(selection),
+        }
+    }
 
     fn quoted(qn: &[u8], nonce: &[u8], selection: &[u8], pcr_digest: &[u8]) -> Vec<u8> {
         let attest = TpmsAttest {
@@ -396,42 +423,68 @@ mod tests {
         let nonce = [9u8; 16];
         let pcrs = [0x11u8; 32];
         let good = quoted(&qn, &nonce, &SELECTION, &pcrs);
-        let c = check_quote(&ak, &qn, &good, &sign(&d, &good), &nonce, &SELECTION).unwrap();
+        let c = check_quote(&ak, &good, &sign(&d, &good), &exp(&qn, &nonce, &SELECTION)).unwrap();
         assert!(c.ok(), "{c:?}");
         assert_eq!(c.pcr_digest, pcrs);
         assert_eq!((c.clock, c.reset_count, c.firmware_version), (5, 1, 7));
+        assert_eq!(c.quoted, vec![(0x000B, vec![0, 7])]);
+        // Nothing expected: only what the quote proves by itself.
+        let none = Expected {
+            signer: None,
+            nonce: None,
+            selection: None,
+        };
+        let other = quoted(&[0, 0x0B, 9], &[1; 4], &SELECTION, &pcrs);
+        let c = check_quote(&ak, &other, &sign(&d, &other), &none).unwrap();
+        assert!(c.ok());
 
         // One byte of the quote changed after signing.
         let mut flipped = good.clone();
         let at = flipped.len() - 1;
         flipped[at] ^= 1;
-        let c = check_quote(&ak, &qn, &flipped, &sign(&d, &good), &nonce, &SELECTION).unwrap();
+        let c = check_quote(
+            &ak,
+            &flipped,
+            &sign(&d, &good),
+            &exp(&qn, &nonce, &SELECTION),
+        )
+        .unwrap();
         assert!(!c.signature && !c.ok());
 
         // Correctly signed, but for another nonce, signer or selection.
         let other = quoted(&qn, &[8u8; 16], &SELECTION, &pcrs);
-        let c = check_quote(&ak, &qn, &other, &sign(&d, &other), &nonce, &SELECTION).unwrap();
+        let c = check_quote(
+            &ak,
+            &other,
+            &sign(&d, &other),
+            &exp(&qn, &nonce, &SELECTION),
+        )
+        .unwrap();
         assert!(c.signature && !c.nonce && !c.ok());
         let c = check_quote(
             &ak,
-            &[0, 0x0B, 1],
             &good,
             &sign(&d, &good),
-            &nonce,
-            &SELECTION,
+            &exp(&[0, 0x0B, 1], &nonce, &SELECTION),
         );
         assert!(!c.unwrap().signer);
         let sel7 = [0, 0, 0, 1, 0, 0x0B, 3, 0x80, 0, 0];
-        let c = check_quote(&ak, &qn, &good, &sign(&d, &good), &nonce, &sel7).unwrap();
+        let c = check_quote(&ak, &good, &sign(&d, &good), &exp(&qn, &nonce, &sel7)).unwrap();
         assert!(!c.selection && !c.ok());
 
         // A signature by another key.
         let (d2, _) = ecc::generate(EccCurve::NistP256, &mut |o: &mut [u8]| o.fill(3));
-        let c = check_quote(&ak, &qn, &good, &sign(&d2, &good), &nonce, &SELECTION).unwrap();
+        let c = check_quote(&ak, &good, &sign(&d2, &good), &exp(&qn, &nonce, &SELECTION)).unwrap();
         assert!(!c.signature);
 
         // Garbage is an error, not a verdict.
-        assert!(check_quote(&ak, &qn, &good[..10], &sign(&d, &good), &nonce, &SELECTION).is_err());
+        assert!(check_quote(
+            &ak,
+            &good[..10],
+            &sign(&d, &good),
+            &exp(&qn, &nonce, &SELECTION)
+        )
+        .is_err());
     }
 
     #[test]
