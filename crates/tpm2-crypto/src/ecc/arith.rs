@@ -1,7 +1,8 @@
 //! The curve-generic arithmetic behind [`super`]: one implementation for the three NIST
 //! curves on the RustCrypto `CurveArithmetic` traits. Secret scalars are multiplied with the
-//! crates' constant-time routines (`Mul`, `mul_by_generator`); only public values (signature
-//! verification) use the variable-time ones.
+//! crates' constant-time routines (`Mul`, `mul_by_generator`) or, for k·G on P-256, our
+//! fixed-base table (`fast256.rs`); only public values (signature verification) use the
+//! variable-time ones.
 
 use super::{EccCurve, EccError, EccPoint};
 use crate::hash::Hasher;
@@ -102,8 +103,19 @@ pub(super) fn point<C: Nist>(p: &EccPoint) -> Result<AffinePoint<C>, EccError> {
     Option::<AffinePoint<C>>::from(a).ok_or(EccError::Point)
 }
 
-/// `d`·G as an affine point (never the identity for d in [1, n-1]).
+/// `d`·G as an affine point (never the identity for d in [1, n-1]). P-256 runs on our
+/// fixed-base table (`fast256.rs`), whose result must be a curve point (the crate checks the
+/// equation) or the crate's multiplication answers; P-384 and P-521 use the crate's
+/// (`comb.rs` measured ~20 % faster signatures for them, but its tables take milliseconds to
+/// build, which one-shot tools such as `ferrotpm setup` would pay for one key).
 fn mul_g<C: Nist>(d: &Scalar<C>) -> AffinePoint<C> {
+    if C::CURVE == EccCurve::NistP256 {
+        let (x, y) = super::fast256::mul_g::<C>(d);
+        let a = AffinePoint::<C>::from_coordinates(&field_bytes::<C>(&x), &field_bytes::<C>(&y));
+        if let Some(a) = Option::<AffinePoint<C>>::from(a) {
+            return a;
+        }
+    }
     ProjectivePoint::<C>::mul_by_generator(d).to_affine()
 }
 

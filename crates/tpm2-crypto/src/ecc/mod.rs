@@ -4,6 +4,8 @@
 //! outputs are always `key_bytes` long, inputs may omit leading zero octets.
 
 mod arith;
+mod comb;
+mod fast256;
 mod params;
 
 use crate::RandomSource;

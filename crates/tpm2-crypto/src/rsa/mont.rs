@@ -111,10 +111,10 @@ impl Mont {
     /// out = a²·R⁻¹ mod m, for a < m.
     fn sqr_into(&self, a: &[u64], out: &mut [u64]) {
         macro_rules! fixed {
-            ($($n:literal)*) => {
+            ($($n:literal $m:literal)*) => {
                 match self.m.len() {
                     $($n => {
-                        let r = sqr::<$n>(
+                        let r = sqr::<$n, $m>(
                             a[..$n].try_into().unwrap(),
                             self.m[..].try_into().unwrap(),
                             self.inv,
@@ -125,8 +125,7 @@ impl Mont {
                 }
             };
         }
-        // Below 32 limbs the separate squaring does not beat CIOS.
-        fixed!(32 48 64);
+        fixed!(8 16 16 32 24 48 32 64 48 96 64 128);
     }
 
     /// a·b·R⁻¹ mod m.
@@ -269,11 +268,11 @@ fn cios<const N: usize>(a: &[u64; N], b: &[u64; N], m: &[u64; N], inv: u64) -> [
     out
 }
 
-/// Squaring for 32 ≤ N ≤ 64 limbs: the cross products once and doubled, the squares added, then
-/// Montgomery reduction of the 2N-limb product (a < m).
+/// Squaring for N limbs (M = 2N): the cross products once and doubled, the squares added,
+/// then Montgomery reduction of the 2N-limb product (a < m).
 #[inline(always)]
-fn sqr<const N: usize>(a: &[u64; N], m: &[u64; N], inv: u64) -> [u64; N] {
-    let mut t = [0u64; 128];
+fn sqr<const N: usize, const M: usize>(a: &[u64; N], m: &[u64; N], inv: u64) -> [u64; N] {
+    let mut t = [0u64; M];
     for i in 0..N {
         let mut c = 0u64;
         for j in i + 1..N {

@@ -165,7 +165,7 @@ impl Tpm {
         }
         let mut drbg = primary_drbg(name_alg, seed, template, data);
         let (public, sensitive) = make_object(template, data, &mut drbg)?;
-        let parsed = Arc::new(Key::from_object(&public, Some(&sensitive))?);
+        let parsed = Arc::new(Key::from_generated(&public, &sensitive)?);
         let c = CachedPrimary {
             key,
             public,

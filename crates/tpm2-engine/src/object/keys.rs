@@ -104,6 +104,26 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key of an object this TPM has just made from `template`'s parameters (a fresh
+    /// or derived primary): the same as [`Key::from_object`], without re-deriving an ECC
+    /// public point from the private scalar that produced it a moment ago (a second
+    /// fixed-base multiplication per ECC primary).
+    pub fn from_generated(public: &TpmtPublic, sensitive: &TpmtSensitive) -> Result<Key, Rc> {
+        match (&public.parms, &public.unique) {
+            (PublicParms::Ecc(p), Unique::Ecc(q)) => Ok(Key::Ecc {
+                curve: curve_of(p.curve)?,
+                q: ecc::EccPoint {
+                    x: q.x.0.clone(),
+                    y: q.y.0.clone(),
+                },
+                d: Some(Zeroizing::new(sensitive.sensitive.clone())),
+            }),
+            _ => Key::from_object(public, Some(sensitive)),
+        }
+    }
+}
+
 /// Coordinates compared as integers (leading zeros do not matter).
 pub fn same_point(a: &ecc::EccPoint, b: &ecc::EccPoint) -> bool {
     fn strip(v: &[u8]) -> &[u8] {
