@@ -4,11 +4,9 @@
 
 use ferrotpm_server::client::TpmClient;
 use ferrotpm_server::Instance;
-use tpm2_types::constants::rh;
+use tpm2_types::constants::{rh, st};
 use tpm2_types::Reader;
 
-const ST_NO_SESSIONS: u16 = 0x8001;
-const ST_SESSIONS: u16 = 0x8002;
 /// `continueSession` in `TPMA_SESSION`.
 const CONTINUE_SESSION: u8 = 0x01;
 
@@ -117,9 +115,9 @@ impl<T: Transport> Conn<T> {
         put16(
             &mut c,
             if auths.is_empty() {
-                ST_NO_SESSIONS
+                st::NO_SESSIONS
             } else {
-                ST_SESSIONS
+                st::SESSIONS
             },
         );
         put32(&mut c, 0);
@@ -175,7 +173,7 @@ impl<T: Transport> Conn<T> {
         for _ in 0..out_handles {
             hs.push(r.u32().map_err(bad)?);
         }
-        let body = if tag == ST_SESSIONS {
+        let body = if tag == st::SESSIONS {
             let n = r.u32().map_err(bad)? as usize;
             r.take(n).map_err(bad)?.to_vec()
         } else {

@@ -71,24 +71,7 @@ fn a_log_verifies_against_quoted_pcrs_and_nothing_else_passes() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pcrs = t.write("pcrs.yaml", t.ok("tpm2_pcrread", &["sha256"]).as_bytes());
-    t.ok("tpm2_createek", &["-c", &t.p("ek.ctx"), "-G", "rsa"]);
-    t.ok(
-        "tpm2_createak",
-        &[
-            "-C",
-            &t.p("ek.ctx"),
-            "-c",
-            &t.p("ak.ctx"),
-            "-G",
-            "ecc",
-            "-g",
-            "sha256",
-            "-s",
-            "ecdsa",
-            "-u",
-            &t.p("ak.pub"),
-        ],
-    );
+    t.ek_and_ak("ecc", "ecdsa", "ak.ctx", "ak.pub", None);
     t.flush_all();
     let all = "sha256:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23";
     quote(&t, all, "all.msg");

@@ -92,29 +92,7 @@ fn audit_with_tpm2_tools() {
         tcti: format!("swtpm:host=127.0.0.1,port={port}"),
         dir: dir.path().to_path_buf(),
     };
-    t.ok(
-        "tpm2_createek",
-        &["-c", &t.p("ek.ctx"), "-G", "rsa", "-u", &t.p("ek.pub")],
-    );
-    t.ok(
-        "tpm2_createak",
-        &[
-            "-C",
-            &t.p("ek.ctx"),
-            "-c",
-            &t.p("ak.ctx"),
-            "-G",
-            "rsa",
-            "-g",
-            "sha256",
-            "-s",
-            "rsassa",
-            "-u",
-            &t.p("ak.pem"),
-            "-f",
-            "pem",
-        ],
-    );
+    t.ek_and_ak("rsa", "rsassa", "ak.ctx", "ak.pem", Some("pem"));
     t.flush_all();
 
     // The audit algorithm to SHA-256 (this clears the digest), then GetRandom audited.

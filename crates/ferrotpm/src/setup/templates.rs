@@ -10,6 +10,7 @@ use tpm2_types::constants::obj_attr::{
     ADMIN_WITH_POLICY, DECRYPT, FIXED_PARENT, FIXED_TPM, NO_DA, RESTRICTED, SENSITIVE_DATA_ORIGIN,
     SIGN_ENCRYPT, USER_WITH_AUTH,
 };
+use tpm2_types::constants::{alg, ecc_curve};
 
 /// Persistent handle of the RSA EK.
 pub const RSA_EK_HANDLE: u32 = 0x8101_0001;
@@ -38,16 +39,6 @@ const POLICY_B_SHA384: [u8; 48] = hex(
      cb47ba09699646150f9fc000f3f80e12",
 );
 
-const ALG_RSA: u16 = 0x0001;
-const ALG_ECC: u16 = 0x0023;
-const ALG_SHA256: u16 = 0x000B;
-const ALG_SHA384: u16 = 0x000C;
-const ALG_AES: u16 = 0x0006;
-const ALG_CFB: u16 = 0x0043;
-const ALG_NULL: u16 = 0x0010;
-const ECC_NIST_P256: u16 = 0x0003;
-const ECC_NIST_P384: u16 = 0x0004;
-
 /// What a key is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usage {
@@ -70,19 +61,19 @@ fn attributes(base: u32, usage: Usage) -> u32 {
 fn symmetric(out: &mut Vec<u8>, usage: Usage, key_bits: u16) {
     match usage {
         Usage::Standard => {
-            put16(out, ALG_AES);
+            put16(out, alg::AES);
             put16(out, key_bits);
-            put16(out, ALG_CFB);
+            put16(out, alg::CFB);
         }
-        Usage::Signing { .. } => put16(out, ALG_NULL),
+        Usage::Signing { .. } => put16(out, alg::NULL),
     }
 }
 
 /// Template L-1: RSA-2048, SHA-256, AES-128-CFB, a 256-byte zero unique field.
 pub fn rsa_ek(usage: Usage) -> Vec<u8> {
     let mut t = Vec::new();
-    put16(&mut t, ALG_RSA);
-    put16(&mut t, ALG_SHA256);
+    put16(&mut t, alg::RSA);
+    put16(&mut t, alg::SHA256);
     put32(
         &mut t,
         attributes(
@@ -92,7 +83,7 @@ pub fn rsa_ek(usage: Usage) -> Vec<u8> {
     );
     put_sized(&mut t, &POLICY_A_SHA256);
     symmetric(&mut t, usage, 128);
-    put16(&mut t, ALG_NULL); // scheme
+    put16(&mut t, alg::NULL); // scheme
     put16(&mut t, 2048); // keyBits
     put32(&mut t, 0); // exponent: the default 65537
     put_sized(&mut t, &[0; 256]);
@@ -103,14 +94,14 @@ pub fn rsa_ek(usage: Usage) -> Vec<u8> {
 /// (what swtpm_setup makes with `--rsa-keysize 3072`).
 pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
     let mut t = Vec::new();
-    put16(&mut t, ALG_RSA);
-    put16(&mut t, ALG_SHA384);
+    put16(&mut t, alg::RSA);
+    put16(&mut t, alg::SHA384);
     let base =
         FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | ADMIN_WITH_POLICY;
     put32(&mut t, attributes(base, usage));
     put_sized(&mut t, &POLICY_B_SHA384);
     symmetric(&mut t, usage, 256);
-    put16(&mut t, ALG_NULL); // scheme
+    put16(&mut t, alg::NULL); // scheme
     put16(&mut t, 3072); // keyBits
     put32(&mut t, 0); // exponent: the default 65537
     put_sized(&mut t, &[]); // unique
@@ -120,16 +111,16 @@ pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
 /// Template H-3: ECC NIST P-384, SHA-384, AES-256-CFB, userWithAuth, an empty unique field.
 pub fn ecc_p384_ek(usage: Usage) -> Vec<u8> {
     let mut t = Vec::new();
-    put16(&mut t, ALG_ECC);
-    put16(&mut t, ALG_SHA384);
+    put16(&mut t, alg::ECC);
+    put16(&mut t, alg::SHA384);
     let base =
         FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | ADMIN_WITH_POLICY;
     put32(&mut t, attributes(base, usage));
     put_sized(&mut t, &POLICY_B_SHA384);
     symmetric(&mut t, usage, 256);
-    put16(&mut t, ALG_NULL); // scheme
-    put16(&mut t, ECC_NIST_P384);
-    put16(&mut t, ALG_NULL); // kdf
+    put16(&mut t, alg::NULL); // scheme
+    put16(&mut t, ecc_curve::NIST_P384);
+    put16(&mut t, alg::NULL); // kdf
     put_sized(&mut t, &[]); // unique.x
     put_sized(&mut t, &[]); // unique.y
     t
@@ -139,8 +130,8 @@ pub fn ecc_p384_ek(usage: Usage) -> Vec<u8> {
 /// userWithAuth with an empty authValue, noDA (Provisioning Guidance §7.5.1).
 pub fn srk(ecc: bool) -> Vec<u8> {
     let mut t = Vec::new();
-    put16(&mut t, if ecc { ALG_ECC } else { ALG_RSA });
-    put16(&mut t, ALG_SHA256);
+    put16(&mut t, if ecc { alg::ECC } else { alg::RSA });
+    put16(&mut t, alg::SHA256);
     put32(
         &mut t,
         FIXED_TPM
@@ -153,10 +144,10 @@ pub fn srk(ecc: bool) -> Vec<u8> {
     );
     put_sized(&mut t, &[]);
     symmetric(&mut t, Usage::Standard, 128);
-    put16(&mut t, ALG_NULL); // scheme
+    put16(&mut t, alg::NULL); // scheme
     if ecc {
-        put16(&mut t, ECC_NIST_P256);
-        put16(&mut t, ALG_NULL); // kdf
+        put16(&mut t, ecc_curve::NIST_P256);
+        put16(&mut t, alg::NULL); // kdf
         put_sized(&mut t, &[0; 32]);
         put_sized(&mut t, &[0; 32]);
     } else {

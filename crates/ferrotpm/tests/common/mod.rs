@@ -285,6 +285,38 @@ impl Tools {
         std::fs::read(self.dir.join(name)).unwrap()
     }
 
+    /// tpm2_createek (RSA, public part to `ek.pub`, context `ek.ctx`), then tpm2_createak
+    /// under it (`ak_alg` "rsa"/"ecc", `scheme` "rsassa"/"ecdsa", SHA-256, context
+    /// `ak_ctx`, public part to `ak_pub`, written as `-f format` when given).
+    pub fn ek_and_ak(
+        &self,
+        ak_alg: &str,
+        scheme: &str,
+        ak_ctx: &str,
+        ak_pub: &str,
+        format: Option<&str>,
+    ) {
+        self.ok(
+            "tpm2_createek",
+            &[
+                "-c",
+                &self.p("ek.ctx"),
+                "-G",
+                "rsa",
+                "-u",
+                &self.p("ek.pub"),
+            ],
+        );
+        let (ek, ctx, public) = (self.p("ek.ctx"), self.p(ak_ctx), self.p(ak_pub));
+        let mut args = vec![
+            "-C", &ek, "-c", &ctx, "-G", ak_alg, "-g", "sha256", "-s", scheme, "-u", &public,
+        ];
+        if let Some(f) = format {
+            args.extend(["-f", f]);
+        }
+        self.ok("tpm2_createak", &args);
+    }
+
     /// Flushes the transient objects.
     pub fn flush_objects(&self) {
         self.ok("tpm2_flushcontext", &["-t"]);
