@@ -39,19 +39,7 @@ impl Tools {
 
     /// OpenSSL verifies a plain RSASSA-SHA256 signature over `data` with the AK.
     fn openssl_verifies(&self, data: &str, sig: &str) {
-        let out = tool_ok(
-            "openssl",
-            &[
-                "dgst",
-                "-sha256",
-                "-verify",
-                &self.p("ak.pem"),
-                "-signature",
-                &self.p(sig),
-                &self.p(data),
-            ],
-        );
-        assert!(out.contains("Verified OK"), "{out}");
+        openssl_verifies(&self.p("ak.pem"), &self.p(data), &self.p(sig));
     }
 
     /// The attestation file is a TPMS_ATTEST of type `ty`.

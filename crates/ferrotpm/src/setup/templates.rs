@@ -90,11 +90,11 @@ pub fn rsa_ek(usage: Usage) -> Vec<u8> {
     t
 }
 
-/// Template H-2: RSA-3072, SHA-384, AES-256-CFB, userWithAuth, an empty unique field
-/// (what swtpm_setup makes with `--rsa-keysize 3072`).
-pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
+/// What the high-range templates (H-2, H-3) share up to their key parameters: `ty`,
+/// SHA-384, userWithAuth and adminWithPolicy, PolicyB, AES-256-CFB, no scheme.
+fn high_range_head(ty: u16, usage: Usage) -> Vec<u8> {
     let mut t = Vec::new();
-    put16(&mut t, alg::RSA);
+    put16(&mut t, ty);
     put16(&mut t, alg::SHA384);
     let base =
         FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | ADMIN_WITH_POLICY;
@@ -102,6 +102,13 @@ pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
     put_sized(&mut t, &POLICY_B_SHA384);
     symmetric(&mut t, usage, 256);
     put16(&mut t, alg::NULL); // scheme
+    t
+}
+
+/// Template H-2: RSA-3072, SHA-384, AES-256-CFB, userWithAuth, an empty unique field
+/// (what swtpm_setup makes with `--rsa-keysize 3072`).
+pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
+    let mut t = high_range_head(alg::RSA, usage);
     put16(&mut t, 3072); // keyBits
     put32(&mut t, 0); // exponent: the default 65537
     put_sized(&mut t, &[]); // unique
@@ -110,15 +117,7 @@ pub fn rsa3072_ek(usage: Usage) -> Vec<u8> {
 
 /// Template H-3: ECC NIST P-384, SHA-384, AES-256-CFB, userWithAuth, an empty unique field.
 pub fn ecc_p384_ek(usage: Usage) -> Vec<u8> {
-    let mut t = Vec::new();
-    put16(&mut t, alg::ECC);
-    put16(&mut t, alg::SHA384);
-    let base =
-        FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | ADMIN_WITH_POLICY;
-    put32(&mut t, attributes(base, usage));
-    put_sized(&mut t, &POLICY_B_SHA384);
-    symmetric(&mut t, usage, 256);
-    put16(&mut t, alg::NULL); // scheme
+    let mut t = high_range_head(alg::ECC, usage);
     put16(&mut t, ecc_curve::NIST_P384);
     put16(&mut t, alg::NULL); // kdf
     put_sized(&mut t, &[]); // unique.x

@@ -192,6 +192,16 @@ pub fn tool(prog: &str, args: &[&str]) -> Output {
     })
 }
 
+/// OpenSSL verifies a plain RSASSA-SHA256 (or ECDSA-SHA256) signature `sig` over the
+/// file `data` with the PEM public key `key`.
+pub fn openssl_verifies(key: &str, data: &str, sig: &str) {
+    let out = tool_ok(
+        "openssl",
+        &["dgst", "-sha256", "-verify", key, "-signature", sig, data],
+    );
+    assert!(out.contains("Verified OK"), "{out}");
+}
+
 /// Runs a peer tool and requires success; returns stdout as text.
 pub fn tool_ok(prog: &str, args: &[&str]) -> String {
     let o = tool(prog, args);
