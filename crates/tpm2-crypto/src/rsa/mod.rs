@@ -16,6 +16,7 @@ mod key;
 mod keygen;
 mod mont;
 mod padding;
+mod ps;
 
 pub use key::{RsaComponents, RsaPrivateKey, RsaPublicKey};
 pub use padding::mgf1;

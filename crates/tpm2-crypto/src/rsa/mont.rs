@@ -5,6 +5,7 @@
 //! (`subtle`), and every buffer is ours and zeroized. crypto-bigint does the set-up
 //! divisions; this is the hot path of Miller–Rabin and of the CRT.
 
+use super::ps;
 use crypto_bigint::{BoxedUint, ConcatenatingMul, NonZero, Odd};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
@@ -108,8 +109,21 @@ impl Mont {
         fixed!(8 16 24 32 48 64);
     }
 
-    /// out = a²·R⁻¹ mod m, for a < m.
+    /// out = a²·R⁻¹ mod m, for a < m: product scanning (`ps.rs`) for 8, 16 and 24 limbs.
     fn sqr_into(&self, a: &[u64], out: &mut [u64]) {
+        macro_rules! unrolled {
+            ($($n:literal $f:path)*) => {
+                match self.m.len() {
+                    $($n => {
+                        let r = $f(a[..$n].try_into().unwrap(), self.m[..].try_into().unwrap(), self.inv);
+                        out[..$n].copy_from_slice(&r);
+                        return;
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        unrolled!(8 ps::sqr8 16 ps::sqr16 24 ps::sqr24);
         macro_rules! fixed {
             ($($n:literal $m:literal)*) => {
                 match self.m.len() {
@@ -125,7 +139,7 @@ impl Mont {
                 }
             };
         }
-        fixed!(8 16 16 32 24 48 32 64 48 96 64 128);
+        fixed!(32 64 48 96 64 128);
     }
 
     /// a·b·R⁻¹ mod m.
@@ -352,7 +366,7 @@ fn cios_slice(a: &[u64], b: &[u64], m: &[u64], inv: u64, out: &mut [u64]) {
 
 /// out = t − m (low limbs); returns the borrow (0 or 1).
 #[inline(always)]
-fn sub_into(t: &[u64], m: &[u64], out: &mut [u64]) -> u64 {
+pub(super) fn sub_into(t: &[u64], m: &[u64], out: &mut [u64]) -> u64 {
     let mut borrow = 0u64;
     for ((o, &tj), &mj) in out.iter_mut().zip(t).zip(m) {
         let (d, b1) = tj.overflowing_sub(mj);
@@ -366,7 +380,7 @@ fn sub_into(t: &[u64], m: &[u64], out: &mut [u64]) -> u64 {
 /// The CIOS result t (with top limb t_n ∈ {0, 1}) is below 2m: keep t when t − m borrowed
 /// out of t (t < m), else keep t − m, already in `out`. Masked, not branched.
 #[inline(always)]
-fn select_smaller(out: &mut [u64], t: &[u64], borrow: u64, t_n: u64) {
+pub(super) fn select_smaller(out: &mut [u64], t: &[u64], borrow: u64, t_n: u64) {
     let keep_t = (borrow & (t_n ^ 1)).ct_eq(&1);
     for (o, &tj) in out.iter_mut().zip(t) {
         o.conditional_assign(&tj, keep_t);
@@ -393,7 +407,14 @@ mod tests {
 
     #[test]
     fn agrees_with_crypto_bigint() {
-        for (bits, seed) in [(64u32, 1u64), (512, 2), (1024, 3), (1088, 4), (2048, 5)] {
+        for (bits, seed) in [
+            (64u32, 1u64),
+            (512, 2),
+            (1024, 3),
+            (1088, 4),
+            (1536, 6),
+            (2048, 5),
+        ] {
             let mut mb = sample((bits / 8) as usize, seed);
             mb[0] |= 0x80;
             *mb.last_mut().unwrap() |= 1;
