@@ -72,8 +72,8 @@ pub fn bench(bin: &Path, dir: &Path, rounds: usize) {
         for (i, (name, _, pcrs, tpm)) in banks.iter().enumerate() {
             // In process: parse the bytes, verify (template hashes, boot_aggregate, PCR 10).
             let t = Instant::now();
-            let parsed = ima::parse_binary(&bytes).unwrap();
-            let v = tcg_eventlog::verify_with_ima(&fw, &ReplayOptions::default(), &parsed, tpm);
+            let parsed = ima::parse_binary_ref(&bytes).unwrap();
+            let v = tcg_eventlog::verify_with_ima_ref(&fw, &ReplayOptions::default(), &parsed, tpm);
             inproc[i].push(t.elapsed());
             let c = v.ima.as_ref().unwrap();
             assert!(

@@ -159,7 +159,12 @@ fn main() {
         println!("== IMA: 1,000,000 ima-ng entries ({rounds} rounds, medians)");
         ima::bench(&bin, &dir, rounds);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    // EVENTLOG_BENCH_KEEP=1 keeps the generated logs (for profiling the CLI on them).
+    if std::env::var_os("EVENTLOG_BENCH_KEEP").is_some() {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn show_part(bin: &Path, root: &Path, dir: &Path, rounds: usize) {

@@ -293,22 +293,33 @@ fn verify(
 ) -> Result<bool, String> {
     let log = load(file)?;
     let drtm = drtm.map(load_drtm).transpose()?;
-    let ima = match ima {
-        None => None,
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    // The binary IMA log is read once and parsed in place (the entries borrow its bytes);
+    // the ASCII form is rebuilt into owned entries, which are then borrowed the same way.
+    let ima_bytes = ima
+        .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+        .transpose()?;
+    let mut ima_owned = Vec::new();
+    let ima = match (ima, &ima_bytes) {
+        (Some(p), Some(bytes)) => {
             // The ASCII form starts with a decimal PCR index and a space.
             let ascii = bytes.first().is_some_and(u8::is_ascii_digit)
                 && bytes.iter().take(4).any(|b| *b == b' ');
             let entries = if ascii {
                 let text =
-                    String::from_utf8(bytes).map_err(|_| format!("{}: not text", p.display()))?;
-                tcg_eventlog::ima::parse_ascii(&text)
+                    std::str::from_utf8(bytes).map_err(|_| format!("{}: not text", p.display()))?;
+                match tcg_eventlog::ima::parse_ascii(text) {
+                    Ok(e) => {
+                        ima_owned = e;
+                        Ok(ima_owned.iter().map(|e| e.borrowed()).collect())
+                    }
+                    Err(e) => Err(e),
+                }
             } else {
-                tcg_eventlog::ima::parse_binary(&bytes)
+                tcg_eventlog::ima::parse_binary_ref(bytes)
             };
             Some(entries.map_err(|e| format!("{}: {e}", p.display()))?)
         }
+        _ => None,
     };
     let values = match (tpm, pcrs) {
         (Some(address), _) => {
@@ -351,7 +362,8 @@ fn verify(
         println!("{}", if verified { "verified" } else { "NOT verified" });
     }
     // The process ends after this: big logs need not be freed entry by entry.
-    std::mem::forget((log, ima));
+    std::mem::forget(ima);
+    std::mem::forget((log, ima_owned, ima_bytes));
     Ok(verified)
 }
 

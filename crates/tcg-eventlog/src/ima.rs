@@ -24,6 +24,10 @@ const IMA_NAME_FIELD: usize = 256;
 /// Template data larger than this is refused (the kernel's limit is far lower).
 const MAX_DATA: usize = 1 << 20;
 
+mod par;
+
+pub(crate) use par::{pcr_counts, run as replay_and_check};
+
 /// One IMA measurement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImaEntry {
@@ -37,7 +41,74 @@ pub struct ImaEntry {
     pub data: Vec<u8>,
 }
 
+/// One IMA measurement borrowed from the bytes of a binary log ([`parse_binary_ref`]) or
+/// from an [`ImaEntry`] ([`ImaEntry::borrowed`]): the same fields, nothing copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ImaEntryRef<'a> {
+    pub number: usize,
+    pub pcr: u32,
+    #[serde(serialize_with = "ser_hex")]
+    pub template_hash: &'a [u8],
+    pub template: &'a str,
+    /// The template data exactly as the kernel hashed it.
+    #[serde(serialize_with = "ser_hex")]
+    pub data: &'a [u8],
+}
+
 impl ImaEntry {
+    /// The entry as an [`ImaEntryRef`] (what the verification takes).
+    pub fn borrowed(&self) -> ImaEntryRef<'_> {
+        ImaEntryRef {
+            number: self.number,
+            pcr: self.pcr,
+            template_hash: &self.template_hash,
+            template: &self.template,
+            data: &self.data,
+        }
+    }
+
+    /// A violation (the all-zero template hash): extends all-ones.
+    pub fn is_violation(&self) -> bool {
+        self.borrowed().is_violation()
+    }
+
+    /// Whether the template hash is SHA-1 of the template data (violations aside).
+    pub fn hash_ok(&self) -> bool {
+        self.borrowed().hash_ok()
+    }
+
+    /// The fields of the template data (`ima`: digest and name).
+    pub fn fields(&self) -> Vec<Vec<u8>> {
+        self.borrowed()
+            .fields()
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// The file (or buffer) name of the entry.
+    pub fn name(&self) -> String {
+        self.borrowed().name()
+    }
+
+    /// What this entry extends into a bank of `alg`: see [`ImaEntryRef::extend_digest`].
+    pub fn extend_digest(&self, alg: HashAlg, how: BankDigest) -> Vec<u8> {
+        self.borrowed().extend_digest(alg, how)
+    }
+}
+
+impl<'a> ImaEntryRef<'a> {
+    /// The owned copy.
+    pub fn to_owned_entry(&self) -> ImaEntry {
+        ImaEntry {
+            number: self.number,
+            pcr: self.pcr,
+            template_hash: self.template_hash.to_vec(),
+            template: self.template.to_string(),
+            data: self.data.to_vec(),
+        }
+    }
+
     /// A violation (the all-zero template hash): extends all-ones.
     pub fn is_violation(&self) -> bool {
         self.template_hash.iter().all(|b| *b == 0)
@@ -45,28 +116,28 @@ impl ImaEntry {
 
     /// Whether the template hash is SHA-1 of the template data (violations aside).
     pub fn hash_ok(&self) -> bool {
-        self.is_violation()
-            || Hasher::new(HashAlg::Sha1).with(&self.data).finish() == self.template_hash
+        self.is_violation() || par::sha1_ok(self.data, self.template_hash)
     }
 
     /// The fields of the template data (`ima`: digest and name).
-    pub fn fields(&self) -> Vec<Vec<u8>> {
+    pub fn fields(&self) -> Vec<&'a [u8]> {
+        let data = self.data;
         if self.template == "ima" {
-            if self.data.len() < 20 {
-                return vec![self.data.clone()];
+            if data.len() < 20 {
+                return vec![data];
             }
-            let name = &self.data[20..];
+            let name = &data[20..];
             let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
-            return vec![self.data[..20].to_vec(), name[..end].to_vec()];
+            return vec![&data[..20], &name[..end]];
         }
         let mut out = Vec::new();
-        let mut d = &self.data[..];
+        let mut d = data;
         while d.len() >= 4 {
             let n = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize;
             if n > d.len() - 4 {
                 break;
             }
-            out.push(d[4..4 + n].to_vec());
+            out.push(&d[4..4 + n]);
             d = &d[4 + n..];
         }
         out
@@ -75,7 +146,7 @@ impl ImaEntry {
     /// The file (or buffer) name of the entry.
     pub fn name(&self) -> String {
         let f = self.fields();
-        let n = f.get(1).cloned().unwrap_or_default();
+        let n = f.get(1).copied().unwrap_or_default();
         let end = n.iter().position(|b| *b == 0).unwrap_or(n.len());
         String::from_utf8_lossy(&n[..end]).into_owned()
     }
@@ -89,12 +160,12 @@ impl ImaEntry {
             return vec![0xff; alg.digest_size()];
         }
         if alg == HashAlg::Sha1 {
-            return self.template_hash.clone();
+            return self.template_hash.to_vec();
         }
         match how {
-            BankDigest::Hashed => Hasher::new(alg).with(&self.data).finish(),
+            BankDigest::Hashed => Hasher::new(alg).with(self.data).finish(),
             BankDigest::PaddedSha1 => {
-                let mut v = self.template_hash.clone();
+                let mut v = self.template_hash.to_vec();
                 v.resize(alg.digest_size(), 0);
                 v
             }
@@ -110,10 +181,22 @@ fn err(offset: usize, event: usize, what: &'static str) -> ParseError {
     }
 }
 
-/// Parses a binary IMA log.
+/// Parses a binary IMA log into owned entries (see [`parse_binary_ref`]).
 pub fn parse_binary(bytes: &[u8]) -> Result<Vec<ImaEntry>, ParseError> {
-    let mut out = Vec::new();
+    Ok(parse_binary_ref(bytes)?
+        .iter()
+        .map(ImaEntryRef::to_owned_entry)
+        .collect())
+}
+
+/// Parses a binary IMA log into entries that borrow `bytes` (no copies: what the
+/// verification of big logs uses). Errors name the byte offset and the entry.
+pub fn parse_binary_ref(bytes: &[u8]) -> Result<Vec<ImaEntryRef<'_>>, ParseError> {
+    let mut out: Vec<ImaEntryRef<'_>> = Vec::new();
     let mut at = 0usize;
+    // The template name of the previous entry: nearly every entry repeats it, so its
+    // text check is done once.
+    let mut last: &str = "";
     while at < bytes.len() {
         let number = out.len();
         let take = |at: &mut usize, n: usize, what: &'static str| -> Result<&[u8], ParseError> {
@@ -127,23 +210,28 @@ pub fn parse_binary(bytes: &[u8]) -> Result<Vec<ImaEntry>, ParseError> {
         };
         let u32le = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         let pcr = u32le(take(&mut at, 4, "truncated PCR index")?);
-        let hash = take(&mut at, 20, "truncated template hash")?.to_vec();
+        let template_hash = take(&mut at, 20, "truncated template hash")?;
         let name_len = u32le(take(&mut at, 4, "truncated template name length")?) as usize;
         if name_len == 0 || name_len > MAX_NAME {
             return Err(err(at - 4, number, "template name length out of range"));
         }
         let name = take(&mut at, name_len, "truncated template name")?;
-        let template = String::from_utf8(name.to_vec())
-            .map_err(|_| err(at - name_len, number, "template name is not text"))?;
+        let template = if name == last.as_bytes() {
+            last
+        } else {
+            last = std::str::from_utf8(name)
+                .map_err(|_| err(at - name_len, number, "template name is not text"))?;
+            last
+        };
         let data_len = u32le(take(&mut at, 4, "truncated template data length")?) as usize;
         if data_len > MAX_DATA {
             return Err(err(at - 4, number, "template data length out of range"));
         }
-        let data = take(&mut at, data_len, "truncated template data")?.to_vec();
-        out.push(ImaEntry {
+        let data = take(&mut at, data_len, "truncated template data")?;
+        out.push(ImaEntryRef {
             number,
             pcr,
-            template_hash: hash,
+            template_hash,
             template,
             data,
         });
@@ -330,45 +418,18 @@ pub fn replay(
     alg: HashAlg,
     how: BankDigest,
 ) -> std::collections::BTreeMap<u32, Vec<u8>> {
-    let n = alg.digest_size();
-    let mut pcrs = std::collections::BTreeMap::new();
-    // The running value of the PCR of the latest entries (nearly always PCR 10), kept out
-    // of the map until another PCR comes; digests go through stack buffers.
-    let mut current: Option<(u32, [u8; 64])> = None;
-    let (mut d, mut next) = ([0u8; 64], [0u8; 64]);
-    for e in entries {
-        let value = match &mut current {
-            Some((p, v)) if *p == e.pcr => v,
-            slot => {
-                if let Some((p, v)) = slot.take() {
-                    pcrs.insert(p, v[..n].to_vec());
-                }
-                let mut v = [0u8; 64];
-                if let Some(old) = pcrs.get(&e.pcr) {
-                    v[..n].copy_from_slice(old);
-                }
-                &mut slot.insert((e.pcr, v)).1
-            }
-        };
-        if e.is_violation() {
-            d[..n].fill(0xff);
-        } else if alg == HashAlg::Sha1 || how == BankDigest::PaddedSha1 {
-            let t = e.template_hash.len().min(n);
-            d[..n].fill(0);
-            d[..t].copy_from_slice(&e.template_hash[..t]);
-        } else {
-            Hasher::new(alg).with(&e.data).finish_into(&mut d);
-        }
-        Hasher::new(alg)
-            .with(&value[..n])
-            .with(&d[..n])
-            .finish_into(&mut next);
-        value[..n].copy_from_slice(&next[..n]);
-    }
-    if let Some((p, v)) = current {
-        pcrs.insert(p, v[..n].to_vec());
-    }
-    pcrs
+    let refs: Vec<ImaEntryRef<'_>> = entries.iter().map(ImaEntry::borrowed).collect();
+    replay_ref(&refs, alg, how)
+}
+
+/// [`replay`] of borrowed entries. Big logs hash the template data of consecutive chunks
+/// of entries on every core while one thread folds the extends in order.
+pub fn replay_ref(
+    entries: &[ImaEntryRef<'_>],
+    alg: HashAlg,
+    how: BankDigest,
+) -> std::collections::BTreeMap<u32, Vec<u8>> {
+    par::run(entries, Some((alg, how)), false).pcrs
 }
 
 /// The `boot_aggregate` check: the first entry's digest field against the hash of PCRs
@@ -379,14 +440,28 @@ pub fn check_boot_aggregate(
     entries: &[ImaEntry],
     pcr: impl Fn(HashAlg, u32) -> Option<Vec<u8>>,
 ) -> Option<bool> {
-    let first = entries.first()?;
+    boot_aggregate(entries.first()?.borrowed(), &pcr)
+}
+
+/// [`check_boot_aggregate`] of borrowed entries.
+pub fn check_boot_aggregate_ref(
+    entries: &[ImaEntryRef<'_>],
+    pcr: impl Fn(HashAlg, u32) -> Option<Vec<u8>>,
+) -> Option<bool> {
+    boot_aggregate(*entries.first()?, &pcr)
+}
+
+fn boot_aggregate(
+    first: ImaEntryRef<'_>,
+    pcr: &dyn Fn(HashAlg, u32) -> Option<Vec<u8>>,
+) -> Option<bool> {
     if first.name() != "boot_aggregate" {
         return None;
     }
     let f = first.fields();
-    let d = f.first()?;
-    let (alg, digest) = match first.template.as_str() {
-        "ima" => (HashAlg::Sha1, d.as_slice()),
+    let d = *f.first()?;
+    let (alg, digest) = match first.template {
+        "ima" => (HashAlg::Sha1, d),
         _ => {
             let sep = d.iter().position(|b| *b == 0)?;
             let name = std::str::from_utf8(d.get(..sep.checked_sub(1)?)?).ok()?;
@@ -436,6 +511,35 @@ mod tests {
                 }
                 assert_eq!(replay(&entries, alg, how), want, "{alg:?} {how:?}");
             }
+        }
+    }
+
+    /// Logs longer than one hashing chunk go through the parallel pass (`ima/par.rs`):
+    /// its replay equals the sequential fold, and a bad template hash in a late chunk is
+    /// reported by its entry number.
+    #[test]
+    fn the_parallel_pass_equals_the_sequential_fold_across_chunks() {
+        let mut entries = crate::simulate::ima_entries(12, 7000, &[9; 32]);
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.pcr = if i % 97 == 3 { 11 } else { 10 };
+        }
+        entries[100].template_hash = vec![0; 20]; // a violation
+        entries[5123].template_hash[0] ^= 1; // a lying hash in the third chunk
+        let refs: Vec<ImaEntryRef<'_>> = entries.iter().map(ImaEntry::borrowed).collect();
+        for alg in [HashAlg::Sha1, HashAlg::Sha256] {
+            let mut want = std::collections::BTreeMap::new();
+            for e in &entries {
+                let v = want
+                    .entry(e.pcr)
+                    .or_insert_with(|| vec![0u8; alg.digest_size()]);
+                *v = Hasher::new(alg)
+                    .with(v)
+                    .with(&e.extend_digest(alg, BankDigest::Hashed))
+                    .finish();
+            }
+            let pass = par::run(&refs, Some((alg, BankDigest::Hashed)), true);
+            assert_eq!(pass.pcrs, want, "{alg:?}");
+            assert_eq!(pass.bad, vec![5123], "{alg:?}");
         }
     }
 }

@@ -49,4 +49,4 @@ pub use json::to_json;
 pub use parse::{parse, Digest, Encoding, Event, EventLog, LogFormat, SpecId, SpecIdAlgorithm};
 pub use replay::{replay, Replay, ReplayMode, ReplayOptions};
 pub use types::{alg_name, ev, event_type_name, Guid};
-pub use verify::{verify, verify_with_ima, TpmPcrs, Verification};
+pub use verify::{verify, verify_with_ima, verify_with_ima_ref, TpmPcrs, Verification};

@@ -167,51 +167,66 @@ pub fn verify_with_ima(
     ima: &[crate::ima::ImaEntry],
     tpm: &TpmPcrs,
 ) -> Verification {
-    // The template-hash checks run beside the replays (they need only the entries).
-    std::thread::scope(|s| {
-        let bad = s.spawn(|| {
-            ima.iter()
-                .filter(|e| !e.hash_ok())
-                .map(|e| e.number)
-                .collect::<Vec<_>>()
-        });
-        let mut v = verify_ima_pcrs(log, opts, ima, tpm);
-        if let Some(i) = v.ima.as_mut() {
-            i.bad_template_hashes = bad.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
-        v
-    })
+    let refs: Vec<_> = ima.iter().map(crate::ima::ImaEntry::borrowed).collect();
+    verify_with_ima_ref(log, opts, &refs, tpm)
 }
 
-/// [`verify_with_ima`] without the template-hash checks.
-fn verify_ima_pcrs(
+/// [`verify_with_ima`] of borrowed entries ([`crate::ima::parse_binary_ref`]). The
+/// template-hash checks run in the same pass as the replay of the first bank, on every
+/// core (see `ima/par.rs`).
+pub fn verify_with_ima_ref(
     log: &EventLog,
     opts: &ReplayOptions,
-    ima: &[crate::ima::ImaEntry],
+    ima: &[crate::ima::ImaEntryRef<'_>],
     tpm: &TpmPcrs,
 ) -> Verification {
-    use crate::ima::{check_boot_aggregate, replay as ima_replay, BankDigest};
+    use crate::ima::{check_boot_aggregate_ref, pcr_counts, replay_and_check, BankDigest};
+    use tpm2_types::HashAlg;
     let mut v = verify(log, opts, tpm);
     let fw = crate::replay::replay(log, opts);
+    let counts = pcr_counts(ima);
+    // The banks to replay: those of the TPM's PCRs the IMA log extends.
+    let mut algs: Vec<HashAlg> = Vec::new();
+    for p in &v.pcrs {
+        if let Some(alg) = crate::types::hash_alg(p.alg) {
+            if counts.contains_key(&p.pcr) && !algs.contains(&alg) {
+                algs.push(alg);
+            }
+        }
+    }
+    // Each bank's replay filled with its own hash; the first also checks every template
+    // hash (without a bank to replay, the check is a pass of its own).
+    let mut bad = None;
+    type Replayed = ((HashAlg, BankDigest), BTreeMap<u32, Vec<u8>>);
+    let mut replays: Vec<Replayed> = Vec::new();
+    for alg in algs {
+        let pass = replay_and_check(ima, Some((alg, BankDigest::Hashed)), bad.is_none());
+        bad.get_or_insert(pass.bad);
+        replays.push(((alg, BankDigest::Hashed), pass.pcrs));
+    }
+    let bad = bad.unwrap_or_else(|| replay_and_check(ima, None, true).bad);
     let mut bank_digests = Vec::new();
-    let ima_pcrs: std::collections::BTreeSet<u32> = ima.iter().map(|e| e.pcr).collect();
     for p in v.pcrs.iter_mut() {
         let Some(alg) = crate::types::hash_alg(p.alg) else {
             continue;
         };
-        if !ima_pcrs.contains(&p.pcr) {
+        let Some(&events) = counts.get(&p.pcr) else {
             continue;
-        }
+        };
         // The kernel's choice per bank: whichever of the two ways gives the TPM's value
         // (the second is only computed when the first does not; SHA-1 has one way).
-        let value = |w| {
-            ima_replay(ima, alg, w)
-                .get(&p.pcr)
-                .cloned()
-                .unwrap_or_default()
+        let mut value = |w| {
+            let i = match replays.iter().position(|(k, _)| *k == (alg, w)) {
+                Some(i) => i,
+                None => {
+                    replays.push(((alg, w), replay_and_check(ima, Some((alg, w)), false).pcrs));
+                    replays.len() - 1
+                }
+            };
+            replays[i].1.get(&p.pcr).cloned().unwrap_or_default()
         };
         let hashed = value(BankDigest::Hashed);
-        let (log, way) = if hashed == p.tpm || alg == tpm2_types::HashAlg::Sha1 {
+        let (log, way) = if hashed == p.tpm || alg == HashAlg::Sha1 {
             (hashed, BankDigest::Hashed)
         } else {
             let padded = value(BankDigest::PaddedSha1);
@@ -222,26 +237,24 @@ fn verify_ima_pcrs(
             }
         };
         p.matches = log == p.tpm;
-        if p.matches
-            && alg != tpm2_types::HashAlg::Sha1
-            && !bank_digests.iter().any(|(a, _)| *a == p.alg)
-        {
+        if p.matches && alg != HashAlg::Sha1 && !bank_digests.iter().any(|(a, _)| *a == p.alg) {
             bank_digests.push((p.alg, way));
         }
         p.log = log;
-        p.events = ima.iter().filter(|e| e.pcr == p.pcr).count();
+        p.events = events;
         p.matches_after_event = None;
         p.first_unmatched_event = None;
     }
-    let extra: u64 = ima
+    let extra: u64 = counts
         .iter()
-        .filter(|e| !NO_INCREMENT.contains(&e.pcr))
-        .count() as u64
+        .filter(|(p, _)| !NO_INCREMENT.contains(p))
+        .map(|(_, n)| *n as u64)
+        .sum::<u64>()
         * tpm.banks.len() as u64;
     v.logged_extends += extra;
     v.unlogged_extends = v.unlogged_extends.map(|u| u - extra as i64);
     v.all_match = v.pcrs.iter().all(|p| p.matches);
-    let boot_aggregate = check_boot_aggregate(ima, |alg, i| {
+    let boot_aggregate = check_boot_aggregate_ref(ima, |alg, i| {
         Some(
             fw.pcr(alg.id(), i)
                 .map(|x| x.to_vec())
@@ -250,7 +263,7 @@ fn verify_ima_pcrs(
     });
     v.ima = Some(ImaCheck {
         entries: ima.len(),
-        bad_template_hashes: Vec::new(),
+        bad_template_hashes: bad,
         boot_aggregate,
         bank_digests,
     });
@@ -266,12 +279,12 @@ pub const DRTM_PCRS: std::ops::RangeInclusive<u32> = 17..=22;
 pub fn verify_all(
     log: &EventLog,
     drtm: Option<&crate::drtm::DrtmLog>,
-    ima: Option<&[crate::ima::ImaEntry]>,
+    ima: Option<&[crate::ima::ImaEntryRef<'_>]>,
     opts: &ReplayOptions,
     tpm: &TpmPcrs,
 ) -> Verification {
     let fw = |opts: &ReplayOptions, tpm: &TpmPcrs| match ima {
-        Some(entries) => verify_with_ima(log, opts, entries, tpm),
+        Some(entries) => verify_with_ima_ref(log, opts, entries, tpm),
         None => verify(log, opts, tpm),
     };
     let Some(d) = drtm else {
