@@ -1,6 +1,7 @@
 //! In-process engine throughput, ferrotpm vs libtpms, in one run on one machine.
 //!
-//! Each operation runs for a fixed time on each engine after a warm-up; both engines must
+//! Each operation runs for a fixed time on each engine after a warm-up, in short slices
+//! that alternate between the engines (see `interleaved`); both engines must
 //! answer TPM_RC_SUCCESS. ferrotpm's figure includes serializing permanent state whenever a
 //! command changed it (what the daemon does before answering); libtpms serializes inside
 //! `TPMLIB_Process` into in-memory NVRAM callbacks. No disk I/O on either side: the durable
@@ -96,21 +97,44 @@ fn rc_of(resp: &[u8]) -> u32 {
     u32::from_be_bytes([resp[6], resp[7], resp[8], resp[9]])
 }
 
-/// Runs `f` repeatedly for `secs` after a short warm-up; returns operations per second.
-fn throughput(secs: f64, mut f: impl FnMut()) -> f64 {
-    for _ in 0..200 {
-        f();
-    }
-    let budget = Duration::from_secs_f64(secs);
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed() < budget {
-        for _ in 0..64 {
+/// Throughput of each of `fs` in operations per second, measured interleaved: after a
+/// warm-up, short slices (~10 ms) of each function in turn, the order rotating every
+/// round, until each has run for about `secs` in all. Slow drifts of this VM's speed (a
+/// neighbour, frequency changes) then hit every engine alike instead of whichever ran
+/// during them.
+fn interleaved<const N: usize>(secs: f64, fs: &mut [&mut dyn FnMut(); N]) -> [f64; N] {
+    // Warm-up, and a batch size per function that takes about one slice.
+    let mut batch = [0u64; N];
+    for (i, f) in fs.iter_mut().enumerate() {
+        for _ in 0..200 {
             f();
         }
-        n += 64;
+        let t = Instant::now();
+        let mut n = 0u64;
+        while t.elapsed() < Duration::from_millis(10) {
+            for _ in 0..16 {
+                f();
+            }
+            n += 16;
+        }
+        batch[i] = n.max(16);
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    let mut ops = [0u64; N];
+    let mut time = [0f64; N];
+    let mut round = 0usize;
+    while time.iter().any(|&t| t < secs) {
+        for k in 0..N {
+            let i = (k + round) % N;
+            let t = Instant::now();
+            for _ in 0..batch[i] {
+                (fs[i])();
+            }
+            time[i] += t.elapsed().as_secs_f64();
+            ops[i] += batch[i];
+        }
+        round += 1;
+    }
+    std::array::from_fn(|i| ops[i] as f64 / time[i])
 }
 
 fn main() {
@@ -157,19 +181,31 @@ fn main() {
             failed = true;
             continue;
         }
-        let ff = throughput(secs, || {
+        // The state-serializing variant runs on its own engine instance, so that the
+        // engines measured side by side do not share one (borrowed) TPM.
+        let mut g = Tpm::manufacture(Box::new(OsPlatform::new()));
+        for c in std::iter::once(&startup).chain(&op.setup) {
+            g.execute(0, c);
+        }
+        let mut resp2 = Vec::new();
+        let mut ferro = || {
             f.execute_into(0, &op.cmd, &mut resp);
             std::hint::black_box(&resp);
-        });
-        let fs = throughput(secs, || {
-            if f.execute_into(0, &op.cmd, &mut resp) {
-                std::hint::black_box(f.take_permanent_blob());
+        };
+        let mut ferro_ser = || {
+            if g.execute_into(0, &op.cmd, &mut resp2) {
+                std::hint::black_box(g.take_permanent_blob());
             }
-            std::hint::black_box(&resp);
-        });
-        let fl = throughput(secs, || {
+            std::hint::black_box(&resp2);
+        };
+        let mut lib = || {
             std::hint::black_box(l.process(&op.cmd));
-        });
+        };
+        let [ff, fs, fl] = interleaved(secs, &mut [&mut ferro, &mut ferro_ser, &mut lib]);
+        if rc_of(&resp2) != 0 {
+            eprintln!("{}: the serializing engine failed: rc {:#x}", op.name, rc_of(&resp2));
+            failed = true;
+        }
         println!(
             "| {} | {:.0} | {:.0} | {:.0} | {:.2}× | {:.2}× |",
             op.name,
